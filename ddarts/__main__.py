@@ -1,0 +1,5 @@
+import sys
+
+from ddarts.cli import main
+
+sys.exit(main())

@@ -1,0 +1,178 @@
+"""The search configuration: every hyperparameter of a D-DARTS search, validated up front.
+
+Defaults follow the paper and the public reference code (see docs/search.md); a bad value is
+rejected with a message naming the field before any data is touched or any file written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from ddarts.errors import DdartsError
+
+DATASETS = ("cifar10", "cifar100", "imagenet", "digits")
+LOSSES = ("fair", "ablation")
+ABLATION_GRADS = ("none", "exact")
+MIXINGS = ("sigmoid", "softmax")
+PARSE_METHODS = ("darts", "sparse", "edge")
+AMP_DTYPES = ("bfloat16", "float16")
+
+
+class ConfigError(DdartsError, ValueError):
+    """A configuration value is out of range; `field` names the culprit."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(f"{field_name}: {message}")
+        self.field = field_name
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    # data
+    dataset: str = "cifar100"
+    data_dir: str = "data"
+    train_portion: float = 0.5
+    download: bool = True
+    num_workers: int = 2
+    # supernet
+    cells: int = 8
+    init_channels: int = 16
+    mixing: str = "sigmoid"
+    # loss
+    loss: str = "ablation"
+    w01: float = 7.0
+    w_abl: float = 0.5
+    ablation_grad: str = "none"
+    # schedule
+    epochs: int = 50
+    batch_size: int = 72
+    steps_per_epoch: int | None = None
+    # network weights (SGD, cosine)
+    lr: float = 0.005
+    lr_min: float = 0.001
+    momentum: float = 0.9
+    weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    # each cell's α (Adam, own cosine schedule)
+    arch_lr: float = 3e-3
+    arch_lr_min: float = 0.001
+    arch_beta1: float = 0.9
+    arch_beta2: float = 0.999
+    arch_weight_decay: float = 1e-3
+    # genotype parsing
+    parse: str = "edge"
+    threshold: float = 0.85
+    # execution
+    seed: int = 2
+    device: str = "auto"
+    amp: bool = True
+    amp_dtype: str = "bfloat16"
+    channels_last: bool = True
+    checkpoint_every: int = 0
+    """Steps between mid-epoch checkpoints (0: only at epoch ends, on stop and on failure)."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # ------------------------------------------------------------------ validation
+    def validate(self) -> None:
+        def choice(name: str, options: tuple[str, ...]) -> None:
+            value = getattr(self, name)
+            if value not in options:
+                raise ConfigError(name, f"{value!r} is not one of {', '.join(options)}")
+
+        def number(name: str, lo: float | None = None, hi: float | None = None, *, integer: bool = False,
+                    lo_open: bool = False) -> None:
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ConfigError(name, f"expected a number, got {value!r}")
+            if integer and not isinstance(value, int):
+                raise ConfigError(name, f"expected an integer, got {value!r}")
+            if not math.isfinite(value):
+                raise ConfigError(name, f"must be finite, got {value!r}")
+            if lo is not None and (value <= lo if lo_open else value < lo):
+                raise ConfigError(name, f"must be {'>' if lo_open else '>='} {lo}, got {value!r}")
+            if hi is not None and value > hi:
+                raise ConfigError(name, f"must be <= {hi}, got {value!r}")
+
+        choice("dataset", DATASETS)
+        choice("loss", LOSSES)
+        choice("ablation_grad", ABLATION_GRADS)
+        choice("mixing", MIXINGS)
+        choice("parse", PARSE_METHODS)
+        choice("amp_dtype", AMP_DTYPES)
+        if not isinstance(self.data_dir, str) or not self.data_dir.strip():
+            raise ConfigError("data_dir", "must be a non-empty path")
+        number("train_portion", 0.0, 1.0, lo_open=True)
+        if self.train_portion >= 1.0:
+            raise ConfigError("train_portion", "must leave data for the α split (< 1)")
+        number("num_workers", 0, 64, integer=True)
+        number("cells", 3, 64, integer=True)
+        number("init_channels", 2, 1024, integer=True)
+        if self.init_channels % 2:
+            raise ConfigError("init_channels", f"must be even (reduction cells halve it twice), got {self.init_channels}")
+        number("w01", 0.0)
+        number("w_abl", 0.0)
+        number("epochs", 1, 100_000, integer=True)
+        number("batch_size", 2, 65_536, integer=True)
+        if self.steps_per_epoch is not None:
+            number("steps_per_epoch", 1, integer=True)
+        number("lr", 0.0, lo_open=True)
+        number("lr_min", 0.0)
+        if self.lr_min > self.lr:
+            raise ConfigError("lr_min", f"must not exceed lr ({self.lr}), got {self.lr_min}")
+        number("momentum", 0.0, 1.0)
+        number("weight_decay", 0.0)
+        number("grad_clip", 0.0, lo_open=True)
+        number("arch_lr", 0.0, lo_open=True)
+        number("arch_lr_min", 0.0)
+        if self.arch_lr_min > self.arch_lr:
+            raise ConfigError("arch_lr_min", f"must not exceed arch_lr ({self.arch_lr}), got {self.arch_lr_min}")
+        number("arch_beta1", 0.0, 1.0)
+        number("arch_beta2", 0.0, 1.0)
+        number("arch_weight_decay", 0.0)
+        number("threshold", 0.0, 1.0)
+        number("seed", 0, 2**63 - 1, integer=True)
+        number("checkpoint_every", 0, integer=True)
+        for name in ("download", "amp", "channels_last"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(name, f"expected true or false, got {getattr(self, name)!r}")
+        device = self.device
+        if not isinstance(device, str) or not (
+            device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
+        ):
+            raise ConfigError("device", f"expected auto, cpu, cuda or cuda:N, got {device!r}")
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "SearchConfig":
+        """Build from a mapping; unknown keys are an error so a typo never goes unnoticed."""
+        if not isinstance(data, dict):
+            raise ConfigError("config", f"expected a JSON object, got {type(data).__name__}")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ConfigError(unknown[0], f"unknown configuration field (known: {', '.join(sorted(known))})")
+        return cls(**data)
+
+    def replace(self, **changes: Any) -> "SearchConfig":
+        return dataclasses.replace(self, **changes)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @property
+    def reductions(self) -> tuple[int, int]:
+        return (self.cells // 3, 2 * self.cells // 3)
+
+
+def field_names() -> list[str]:
+    return [f.name for f in fields(SearchConfig)]
+

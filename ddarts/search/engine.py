@@ -1,0 +1,245 @@
+"""One D-DARTS search step: every cell's α update, then the network-weight update.
+
+Design points (paper §5.3 names memory and time as the method's weakness):
+- every cell's α gradient comes from ONE backward pass of L_CE + w01·Σ_i L_01^i: L_01^i depends on α_i only
+  and L_AB^i is a constant in `none` mode, so ∂/∂α_i of that sum is exactly ∂L_T^i/∂α_i;
+- the marginal contributions run under `no_grad`, restart from the recorded output of the cell before the
+  ablated one and leave BatchNorm running statistics alone;
+- metrics stay on the device as one packed tensor; the caller reads them one step later, so nothing inside a
+  step waits for the device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ddarts.ops import EDGES, PRIMITIVES
+from ddarts.search.config import SearchConfig
+from ddarts.search.losses import ablation_loss_gradient, ablation_losses, zero_one_loss
+from ddarts.search.supernet import Supernet, frozen_bn_statistics
+
+ABLATION_SEED_OFFSET = 0x5EED
+"""The ablation generator is seeded from the run seed plus this, so it never mirrors the data order."""
+
+
+@dataclass(frozen=True)
+class MetricLayout:
+    """Where each quantity sits in the packed per-step metrics vector."""
+
+    n_cells: int
+
+    @property
+    def size(self) -> int:
+        return 4 + 4 * self.n_cells
+
+    def unpack(self, values: Sequence[float]) -> dict[str, object]:
+        n = self.n_cells
+        return {
+            "train_loss": values[0], "train_acc": values[1], "val_loss": values[2], "val_acc": values[3],
+            "l01": tuple(values[4:4 + n]), "mc": tuple(values[4 + n:4 + 2 * n]),
+            "l_ab": tuple(values[4 + 2 * n:4 + 3 * n]), "l_t": tuple(values[4 + 3 * n:4 + 4 * n]),
+        }
+
+
+class SearchEngine:
+    """Supernet, one Adam + cosine schedule per cell for α, SGD + cosine for the weights."""
+
+    def __init__(self, config: SearchConfig, num_classes: int, device: torch.device):
+        self.config = config
+        self.device = device
+        self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing).to(device)
+        self.use_amp = config.amp and device.type == "cuda"
+        self.amp_dtype = torch.bfloat16 if config.amp_dtype == "bfloat16" else torch.float16
+        if config.channels_last and device.type == "cuda":
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.weights = self.model.weight_parameters()
+        self.alphas = self.model.alpha_parameters()
+        self.w_optimizer = torch.optim.SGD(self.weights, lr=config.lr, momentum=config.momentum,
+                                           weight_decay=config.weight_decay)
+        self.w_scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.w_optimizer, config.epochs, eta_min=config.lr_min)
+        # Each cell searches on its own: own optimizer, own schedule (paper §4.1).
+        self.a_optimizers = [
+            torch.optim.Adam([a], lr=config.arch_lr, betas=(config.arch_beta1, config.arch_beta2),
+                             weight_decay=config.arch_weight_decay)
+            for a in self.alphas
+        ]
+        self.a_schedulers = [
+            torch.optim.lr_scheduler.CosineAnnealingLR(opt, config.epochs, eta_min=config.arch_lr_min)
+            for opt in self.a_optimizers
+        ]
+        scaler_on = self.use_amp and self.amp_dtype == torch.float16
+        self.scaler = torch.amp.GradScaler(device.type, enabled=scaler_on)
+        self.ablation_rng = torch.Generator().manual_seed(config.seed + ABLATION_SEED_OFFSET)
+        self.layout = MetricLayout(config.cells)
+        self.ablating = config.loss == "ablation"
+        self.exact = self.ablating and config.ablation_grad == "exact"
+
+    # ------------------------------------------------------------------ helpers
+    def _autocast(self):
+        return torch.autocast(self.device.type, dtype=self.amp_dtype, enabled=self.use_amp)
+
+    def _ablation_weights(self) -> torch.Tensor:
+        """Per-op uniform random weights in [0, 1) for each ablated cell, drawn on the host generator."""
+        draw = torch.rand(self.config.cells, len(EDGES), len(PRIMITIVES), generator=self.ablation_rng)
+        if self.device.type == "cuda":
+            draw = draw.pin_memory()  # a truly asynchronous copy: no wait for the queued kernels
+        return draw.to(self.device, non_blocking=True)
+
+    def _ce(self, logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        # Losses in at least float32 even under autocast; float64 stays float64 (gradient tests).
+        if logits.dtype in (torch.float16, torch.bfloat16):
+            logits = logits.float()
+        return F.cross_entropy(logits, target)
+
+    # ------------------------------------------------------------------ α step
+    def alpha_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """Update every cell's α on an α-split batch; returns (L_CE, acc, L_01, MC, L_AB, L_T) on the device."""
+        model = self.model
+        n = self.config.cells
+        for opt in self.a_optimizers:
+            opt.zero_grad(set_to_none=True)
+        weights = model.op_weights()
+        record: list[torch.Tensor] | None = [] if self.ablating else None
+        with self._autocast():
+            logits = model(x, weights, record)
+        loss_ce = self._ce(logits, y)
+        acc = (logits.detach().argmax(1) == y).float().mean()
+        l01 = torch.stack([zero_one_loss(w) for w in weights])
+        w01 = self.config.w01
+        scale = self.scaler.scale  # identity when no grad scaler is in use (bf16, CPU)
+
+        if not self.ablating:
+            mc = lab = torch.zeros(n, device=self.device)
+            grads = torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas)
+        elif not self.exact:
+            mc = self._marginal_contributions_no_grad(loss_ce.detach(), record, weights, y)
+            lab = ablation_losses(mc)
+            grads = torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas)
+        else:
+            grads, mc, lab = self._exact_alpha_gradients(loss_ce, l01, record, weights, y, scale)
+
+        for alpha, grad in zip(self.alphas, grads):
+            alpha.grad = grad
+        for opt in self.a_optimizers:
+            self.scaler.step(opt)
+        l_t = loss_ce.detach() + w01 * l01.detach() + self.config.w_abl * lab
+        return loss_ce.detach(), acc, l01.detach(), mc, lab, l_t
+
+    def _ablated_loss(self, j: int, record: Sequence[torch.Tensor], weights: Sequence[torch.Tensor],
+                      random_weights: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        mixed = list(weights)
+        mixed[j] = random_weights[j]
+        with self._autocast():
+            logits = self.model.forward_from(j, record, mixed)
+        return self._ce(logits, y)
+
+    def _marginal_contributions_no_grad(self, loss_full: torch.Tensor, record: list[torch.Tensor],
+                                        weights: list[torch.Tensor], y: torch.Tensor) -> torch.Tensor:
+        """MC_j = L − L_{\\j} (Eq. 6) for every cell, without building any autograd graph."""
+        random_weights = self._ablation_weights()
+        detached = [w.detach() for w in weights]
+        with torch.no_grad(), frozen_bn_statistics(self.model):
+            ablated = torch.stack([
+                self._ablated_loss(j, record, detached, random_weights, y) for j in range(self.config.cells)
+            ])
+        return loss_full - ablated
+
+    def _exact_alpha_gradients(self, loss_ce: torch.Tensor, l01: torch.Tensor, record: list[torch.Tensor],
+                               weights: list[torch.Tensor], y: torch.Tensor, scale):
+        """∂L_T^i/∂α_i including ∂L_AB^i/∂α_i, one ablated forward+backward at a time."""
+        n = self.config.cells
+        random_weights = self._ablation_weights()
+        grad_full = torch.stack(torch.autograd.grad(scale(loss_ce), self.alphas, retain_graph=True))
+        ablated_sum = torch.zeros_like(grad_full)
+        ablated = []
+        with frozen_bn_statistics(self.model):
+            for j in range(n):
+                loss_j = self._ablated_loss(j, record, weights, random_weights, y)
+                grads_j = torch.autograd.grad(scale(loss_j), self.alphas, retain_graph=True, allow_unused=True)
+                ablated_sum += torch.stack([
+                    g if g is not None else torch.zeros_like(a) for g, a in zip(grads_j, self.alphas)
+                ])
+                ablated.append(loss_j.detach())
+        mc = loss_ce.detach() - torch.stack(ablated)
+        lab = ablation_losses(mc)
+        d_lab = ablation_loss_gradient(mc, grad_full, ablated_sum)
+        grad_01 = torch.stack(torch.autograd.grad(scale(self.config.w01 * l01.sum()), self.alphas))
+        total = grad_full + grad_01 + self.config.w_abl * d_lab
+        return list(total.unbind(0)), mc, lab
+
+    # ------------------------------------------------------------------ weight step
+    def weight_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """SGD on the network weights with the current (fixed) op weights; L_CE only, as in DARTS."""
+        self.w_optimizer.zero_grad(set_to_none=True)
+        with torch.no_grad():
+            op_weights = self.model.op_weights()
+        with self._autocast():
+            logits = self.model(x, op_weights)
+        loss = self._ce(logits, y)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.w_optimizer)
+        nn.utils.clip_grad_norm_(self.weights, self.config.grad_clip)
+        self.scaler.step(self.w_optimizer)
+        acc = (logits.detach().argmax(1) == y).float().mean()
+        return loss.detach(), acc
+
+    # ------------------------------------------------------------------ full step
+    def step(self, train_batch: tuple[torch.Tensor, torch.Tensor],
+             val_batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        """α step on the α-split batch, then weight step on the train batch; packed metrics on the device."""
+        self.model.train()
+        xv, yv = val_batch
+        val_loss, val_acc, l01, mc, lab, l_t = self.alpha_step(xv, yv)
+        xt, yt = train_batch
+        train_loss, train_acc = self.weight_step(xt, yt)
+        self.scaler.update()
+        return torch.cat([torch.stack([train_loss, train_acc, val_loss, val_acc]).float(),
+                          l01.float(), mc.float(), lab.float(), l_t.float()])
+
+    def end_epoch(self) -> None:
+        self.w_scheduler.step()
+        for sched in self.a_schedulers:
+            sched.step()
+
+    # ------------------------------------------------------------------ inspection
+    def alphas_numpy(self) -> np.ndarray:
+        return torch.stack([a.detach() for a in self.alphas]).float().cpu().numpy().astype(np.float32)
+
+    @property
+    def lr(self) -> float:
+        return float(self.w_scheduler.get_last_lr()[0])
+
+    @property
+    def arch_lr(self) -> float:
+        return float(self.a_schedulers[0].get_last_lr()[0])
+
+    # ------------------------------------------------------------------ checkpointing
+    def state_dict(self) -> dict:
+        return {
+            "model": self.model.state_dict(),
+            "w_optimizer": self.w_optimizer.state_dict(),
+            "w_scheduler": self.w_scheduler.state_dict(),
+            "a_optimizers": [opt.state_dict() for opt in self.a_optimizers],
+            "a_schedulers": [s.state_dict() for s in self.a_schedulers],
+            "scaler": self.scaler.state_dict(),
+            "ablation_rng": self.ablation_rng.get_state(),
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.w_optimizer.load_state_dict(state["w_optimizer"])
+        self.w_scheduler.load_state_dict(state["w_scheduler"])
+        if len(state["a_optimizers"]) != len(self.a_optimizers):
+            raise ValueError("checkpoint has a different number of cells")
+        for opt, s in zip(self.a_optimizers, state["a_optimizers"]):
+            opt.load_state_dict(s)
+        for sched, s in zip(self.a_schedulers, state["a_schedulers"]):
+            sched.load_state_dict(s)
+        self.scaler.load_state_dict(state["scaler"])
+        self.ablation_rng.set_state(state["ablation_rng"])

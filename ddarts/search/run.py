@@ -446,10 +446,16 @@ def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
         if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
             raise RunFolderError(f"{run_dir} already exists and is not empty; choose another folder or resume it")
         run = SearchRun(config, run_dir, control=control)
-    yield from run.prepare()
+    ready = None
+    for report in run.prepare():
+        if report.stage == "ready":
+            ready = report  # recorded once the folder exists, so a reader sees the dataset too
+        yield report
     run.setup()
     writer = RunWriter(run_dir, run.config, resume=resume)
     try:
+        if ready is not None:
+            writer.write(ready)
         for event in run.run():
             writer.write(event)
             yield event

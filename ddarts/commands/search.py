@@ -1,0 +1,250 @@
+"""`ddarts search`: run a D-DARTS search headless into a run folder (or resume one).
+
+Every `SearchConfig` field is an option (`--init-channels`, `--w-abl`, ...), generated from the dataclass so
+the CLI can never fall behind the configuration. Ctrl-C stops after the current step and checkpoints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ddarts.errors import DdartsError
+from ddarts.progress import ProgressBar, format_duration
+from ddarts.search.config import (
+    ABLATION_GRADS, AMP_DTYPES, DATASETS, LOSSES, MIXINGS, PARSE_METHODS, ConfigError, SearchConfig,
+)
+from ddarts.search.events import (
+    CheckpointSaved, DatasetProgress, EpochMetrics, Failed, Finished, GenotypeParsed, RunStarted, StepMetrics,
+    Stopped,
+)
+from ddarts.search.run import RESUMABLE_OVERRIDES
+
+CHOICES = {"dataset": DATASETS, "loss": LOSSES, "ablation_grad": ABLATION_GRADS, "mixing": MIXINGS,
+           "parse": PARSE_METHODS, "amp_dtype": AMP_DTYPES}
+HELP = {
+    "dataset": "cifar10, cifar100 (downloaded), imagenet (a folder with train/<class>/...) or digits (built in, offline)",
+    "data_dir": "dataset folder (default: data)",
+    "train_portion": "share of the training set that trains the weights; the rest trains α",
+    "download": "download CIFAR when missing",
+    "num_workers": "data-loading workers (ImageNet folders only)",
+    "cells": "number of searched cells n; reductions sit at n//3 and 2n//3",
+    "init_channels": "channels of the first cell (C)",
+    "mixing": "op weights: sigmoid (FairDARTS, default) or softmax (DARTS)",
+    "loss": "ablation (L_T, paper Eq. 9) or fair (L_F)",
+    "w01": "weight of the zero-one loss L_01",
+    "w_abl": "weight of the ablation loss L_AB",
+    "ablation_grad": "none (L_AB shifts each cell's loss value, as published) or exact (its true gradient)",
+    "epochs": "search epochs",
+    "batch_size": "batch size of both the weight and the α step",
+    "steps_per_epoch": "cap the steps of an epoch (quick runs)",
+    "lr": "initial SGD learning rate of the weights (cosine schedule)",
+    "lr_min": "final weight learning rate",
+    "momentum": "SGD momentum",
+    "weight_decay": "weight decay of the network weights",
+    "grad_clip": "gradient-norm clip of the weights",
+    "arch_lr": "initial Adam learning rate of every cell's α (each cell has its own cosine schedule)",
+    "arch_lr_min": "final α learning rate",
+    "arch_beta1": "Adam β1 for α",
+    "arch_beta2": "Adam β2 for α",
+    "arch_weight_decay": "weight decay of α",
+    "parse": "genotype parse method reported each epoch (darts, sparse, edge)",
+    "threshold": "σ(α) threshold of the sparse and edge parse methods",
+    "seed": "random seed (weights, data order, augmentation, ablation draws)",
+    "device": "auto, cpu, cuda or cuda:N",
+    "amp": "mixed precision on CUDA",
+    "amp_dtype": "mixed-precision type on CUDA",
+    "channels_last": "channels-last memory format on CUDA",
+    "checkpoint_every": "also checkpoint every N steps (0: at epoch ends, on stop and on failure)",
+}
+ALIASES = {"data_dir": ["--data"]}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "search", help="run a D-DARTS search into a run folder",
+        description="Run a D-DARTS search headless. Defaults follow the paper (CIFAR-100, 8 cells, L_T). "
+                    "Quick offline try: ddarts search --dataset digits --cells 5 --init-channels 4 "
+                    "--epochs 2 --steps-per-epoch 5 --out runs/demo",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--out", "-o", metavar="RUN", help="new run folder (default: runs/<dataset>-<loss>-<time>)")
+    parser.add_argument("--resume", metavar="RUN", help="continue the stopped or interrupted search in RUN "
+                        f"(only {', '.join('--' + n.replace('_', '-') for n in RESUMABLE_OVERRIDES)} may change)")
+    parser.add_argument("--config", metavar="FILE.json", help="read the configuration from a JSON file "
+                        "(a run's config.json works too); options given here override it")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only the final summary")
+    defaults = SearchConfig()
+    group = parser.add_argument_group("search configuration")
+    for f in dataclasses.fields(SearchConfig):
+        flags = ["--" + f.name.replace("_", "-")] + ALIASES.get(f.name, [])
+        default = getattr(defaults, f.name)
+        kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS,
+                                  "help": f"{HELP.get(f.name, f.name)} (default: {default})"}
+        if isinstance(default, bool):
+            kwargs["action"] = argparse.BooleanOptionalAction
+        elif f.name in CHOICES:
+            kwargs["choices"] = CHOICES[f.name]
+        elif f.name == "steps_per_epoch" or isinstance(default, int):
+            kwargs["type"] = int
+        elif isinstance(default, float):
+            kwargs["type"] = float
+        group.add_argument(*flags, **kwargs)
+    parser.set_defaults(func=run)
+
+
+def _given(args: argparse.Namespace) -> dict[str, Any]:
+    return {f.name: getattr(args, f.name) for f in dataclasses.fields(SearchConfig) if hasattr(args, f.name)}
+
+
+def _read_config_file(path: str) -> dict[str, Any]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DdartsError(f"config file not found: {path}") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DdartsError(f"cannot read config file {path}: {exc}") from None
+    if isinstance(data, dict) and data.get("kind") == "search" and isinstance(data.get("config"), dict):
+        data = data["config"]  # a run's config.json
+    if not isinstance(data, dict):
+        raise DdartsError(f"config file {path} must hold a JSON object")
+    return data
+
+
+def build_config(args: argparse.Namespace) -> SearchConfig:
+    base = _read_config_file(args.config) if args.config else {}
+    return SearchConfig.from_dict({**base, **_given(args)})
+
+
+def default_run_dir(config: SearchConfig) -> Path:
+    return Path("runs") / f"{config.dataset}-{config.loss}-{time.strftime('%Y%m%d-%H%M%S')}"
+
+
+class _Interrupts:
+    """First Ctrl-C: stop after the current step and checkpoint. Second: abort at once."""
+
+    def __init__(self, control, report) -> None:
+        self.control = control
+        self.report = report
+        self.previous = None
+
+    def __enter__(self) -> "_Interrupts":
+        self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.control.stop_requested:
+            raise KeyboardInterrupt
+        self.control.stop()
+        self.report("Stopping after the current step and writing a checkpoint (Ctrl-C again to abort now)...")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ddarts.search import SearchControl, recorded_search
+
+    control = SearchControl()
+    if args.resume:
+        given = _given(args)
+        fixed = sorted(set(given) - set(RESUMABLE_OVERRIDES))
+        if fixed or args.config or args.out:
+            what = ", ".join(["--" + n.replace("_", "-") for n in fixed] + (["--config"] if args.config else [])
+                             + (["--out"] if args.out else []))
+            raise DdartsError(f"{what} cannot be combined with --resume: a resumed search keeps its configuration")
+        from ddarts.runs import RunReader
+
+        run_dir = Path(args.resume)
+        config = RunReader(run_dir).config.replace(**given) if given else None
+        events = recorded_search(config, run_dir, control=control, resume=True)
+    else:
+        config = build_config(args)
+        run_dir = Path(args.out) if args.out else default_run_dir(config)
+        events = recorded_search(config, run_dir, control=control)
+    return _consume(events, control, run_dir, quiet=args.quiet)
+
+
+def _consume(events, control, run_dir: Path, quiet: bool) -> int:
+    out = sys.stderr
+    bar: ProgressBar | None = None
+    download: ProgressBar | None = None
+
+    def say(message: str) -> None:
+        if bar is not None:
+            bar.write(message)
+        else:
+            print(message, file=out, flush=True)
+
+    with _Interrupts(control, say):
+        try:
+            for event in events:
+                if isinstance(event, DatasetProgress):
+                    if event.stage in ("download", "extract") and event.total and not quiet:
+                        if download is None:
+                            download = ProgressBar(event.total, f"{event.dataset} {event.stage}", out)
+                        download.set(event.done)
+                    elif event.stage == "ready":
+                        if download is not None:
+                            download.close()
+                            download = None
+                        if not quiet:
+                            say(event.message or f"{event.dataset} ready")
+                elif isinstance(event, RunStarted):
+                    if not quiet:
+                        verb = "Resuming" if event.resumed else "Searching"
+                        say(f"{verb} into {run_dir} on {event.device}: {event.n_cells} cells (reductions "
+                            f"{list(event.reductions)}), {event.total_steps} steps of "
+                            f"{event.steps_per_epoch} per epoch")
+                        bar = ProgressBar(event.total_steps, "search", out, initial=event.start_step)
+                elif isinstance(event, StepMetrics):
+                    if bar is not None:
+                        bar.set(event.step, f"epoch {event.epoch + 1} L_CE {event.val_loss:.3f} "
+                                            f"acc {event.val_acc * 100:.1f}%")
+                elif isinstance(event, EpochMetrics):
+                    if not quiet:
+                        say(f"epoch {event.epoch + 1}: train L_CE {event.train_loss:.4f} acc "
+                            f"{event.train_acc * 100:.1f}% | α-split L_CE {event.val_loss:.4f} acc "
+                            f"{event.val_acc * 100:.1f}% | σ>0.9 {event.dominant_share * 100:.1f}% "
+                            f"σ<0.1 {event.low_share * 100:.1f}% | {format_duration(event.elapsed_s)}")
+                elif isinstance(event, GenotypeParsed) and event.epoch == -1:
+                    pass
+                elif isinstance(event, CheckpointSaved):
+                    pass
+                elif isinstance(event, Stopped):
+                    _close(bar)
+                    print(f"Stopped at step {event.step}; checkpoint {event.checkpoint}.\n"
+                          f"Resume with: ddarts search --resume {run_dir}", file=out)
+                    return 130
+                elif isinstance(event, Failed):
+                    _close(bar)
+                    print(f"ddarts search: error: {event.message}", file=out)
+                    if event.kind not in ("oom", "data", "config"):
+                        print(event.traceback, file=out)
+                    if event.checkpoint:
+                        print(f"Resume with: ddarts search --resume {run_dir}", file=out)
+                    return 3 if event.kind == "oom" else 1
+                elif isinstance(event, Finished):
+                    _close(bar)
+                    print(f"Finished {event.step} steps in {format_duration(event.elapsed_s)}. Run folder: {run_dir}",
+                          file=out)
+                    for method, genotype in event.genotypes.items():
+                        live = sum(len(genotype.live_edges(i)) for i in range(genotype.n_cells))
+                        print(f"  {method:>6}: {live} live ops -> {run_dir / 'genotypes' / f'final_{method}.json'}",
+                              file=out)
+                    return 0
+        finally:
+            _close(download)
+            _close(bar)
+    return 1
+
+
+def _close(bar: ProgressBar | None) -> None:
+    if bar is not None:
+        bar.close()

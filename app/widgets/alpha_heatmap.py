@@ -1,0 +1,91 @@
+"""Heat map of the selected cell's op weights: 14 edge rows ("to←from") by 7 op columns, with a colour bar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QWidget
+
+from ddarts.ops import EDGES, PRIMITIVES
+
+from app.run_model import RunModel
+from app.widgets.alpha_views import cell_weights, weight_name
+from app.widgets.plot_base import PlotPanel, format_value
+
+EDGE_LABELS = tuple(f"{to}←{frm}" for to, frm in EDGES)
+
+
+class AlphaHeatmap(PlotPanel):
+    def __init__(self, model: RunModel, parent: QWidget | None = None):
+        super().__init__(model, "σ(α) heat map", parent)
+        self.options.addStretch(1)
+        self.legend.setVisible(False)
+        self.plot.showGrid(x=False, y=False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.invertY(True)
+        self.plot.setAspectLocked(False)
+        self.image = pg.ImageItem(np.zeros((len(PRIMITIVES), len(EDGES))))
+        self.plot.addItem(self.image)
+        self.colorbar = pg.ColorBarItem(values=(0.0, 1.0), colorMap=pg.colormap.get("viridis"), interactive=False,
+                                        width=14, label="op weight")
+        self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
+        left, bottom = self.plot.getAxis("left"), self.plot.getAxis("bottom")
+        left.setTicks([[(i + 0.5, label) for i, label in enumerate(EDGE_LABELS)]])
+        bottom.setTicks([[(j + 0.5, op) for j, op in enumerate(PRIMITIVES)]])
+        small = QFont()
+        small.setPointSize(8)
+        bottom.setStyle(tickFont=small)
+        left.setStyle(tickFont=small)
+        left.setLabel("edge  (to ← from node)")
+        self.plot.setXRange(0, len(PRIMITIVES), padding=0)
+        self.plot.setYRange(0, len(EDGES), padding=0)
+        self.value_text: list[list[pg.TextItem]] = []
+        for i in range(len(EDGES)):
+            row = []
+            for j in range(len(PRIMITIVES)):
+                text = pg.TextItem("", anchor=(0.5, 0.5))
+                text.setFont(small)
+                text.setPos(j + 0.5, i + 0.5)
+                self.plot.addItem(text)
+                row.append(text)
+            self.value_text.append(row)
+        self.weights: np.ndarray | None = None
+        model.genotype_changed.connect(self.refresh)
+        self.refresh()
+
+    def _on_updated(self) -> None:
+        """Only a new α snapshot or another cell changes the map (genotype_changed, selected_cell_changed)."""
+
+    def redraw(self) -> None:
+        epoch, weights, mixing = cell_weights(self.model)
+        name = weight_name(mixing)
+        cell = self.model.selected_cell
+        self.weights = weights
+        if weights is None:
+            self.image.setImage(np.zeros((len(PRIMITIVES), len(EDGES))), levels=(0, 1))
+            for row in self.value_text:
+                for text in row:
+                    text.setText("")
+            self.plot.setTitle(f"{name} heat map")
+            self.show_message("α appears at the end of the first epoch")
+            return
+        self.show_message("")
+        self.image.setImage(weights.T, levels=(0.0, 1.0))
+        for i in range(len(EDGES)):
+            for j in range(len(PRIMITIVES)):
+                value = float(weights[i, j])
+                text = self.value_text[i][j]
+                text.setText(f"{value:.2f}")
+                text.setColor("#000000" if value > 0.6 else "#ffffff")
+        reduction = cell in self.model.state.reductions
+        self.plot.setTitle(f"{name}, cell {cell} ({'reduction' if reduction else 'normal'}), epoch {epoch + 1}")
+
+    def hover_text(self, x: float, y: float) -> str:
+        if self.weights is None:
+            return " "
+        j, i = int(np.floor(x)), int(np.floor(y))
+        if not (0 <= i < len(EDGES) and 0 <= j < len(PRIMITIVES)):
+            return " "
+        return f"edge {EDGE_LABELS[i]}, {PRIMITIVES[j]}:  {format_value(float(self.weights[i, j]))}"

@@ -1,0 +1,31 @@
+"""What the α views share: which snapshot to show and how α turns into op weights."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ddarts.parse import op_weights
+
+from app.run_model import RunModel
+
+
+def weight_name(mixing: str | None) -> str:
+    return "softmax(α)" if mixing == "softmax" else "σ(α)"
+
+
+def latest_alphas(model: RunModel) -> tuple[int | None, np.ndarray | None, str]:
+    """(0-based epoch, raw α cells x 14 x 7, mixing) of the newest snapshot, or (None, None, mixing)."""
+    state = model.state
+    mixing = state.alpha_mixing or state.config.get("mixing") or "sigmoid"
+    epoch = state.latest_alpha_epoch
+    if epoch is None:
+        return None, None, mixing
+    return epoch, state.alphas[epoch], mixing
+
+
+def cell_weights(model: RunModel) -> tuple[int | None, np.ndarray | None, str]:
+    """Op weights (14 x 7) of the selected cell in the newest snapshot."""
+    epoch, alphas, mixing = latest_alphas(model)
+    if alphas is None or model.selected_cell >= alphas.shape[0]:
+        return epoch, None, mixing
+    return epoch, op_weights(alphas[model.selected_cell], mixing), mixing

@@ -1,0 +1,103 @@
+"""Grab the pictures of docs/gui.md from the real application, with a real tiny search on digits.
+
+    python docs/make_screenshots.py            # offscreen; writes docs/screenshots/*.png
+
+Runs headless (QT_QPA_PLATFORM=offscreen unless a platform is set) with private settings, so the
+user's window layout and recent runs are neither used nor changed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+OUT = ROOT / "docs" / "screenshots"
+SHOT_AFTER_EPOCHS = 4
+"""The main-window picture is taken while the search runs, once this many epochs are done."""
+
+
+def main() -> int:
+    from app.settings import use_settings_folder
+
+    work = Path(tempfile.mkdtemp(prefix="ddarts-shots-"))
+    use_settings_folder(work / "settings")
+
+    from app.main_window import MainWindow, create_application
+    from app.presets import load_presets
+
+    app = create_application(sys.argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    window = MainWindow()
+    window.show()
+
+    def pump(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            app.processEvents()
+            time.sleep(0.02)
+
+    def wait_for(condition, timeout: float, what: str) -> None:
+        end = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > end:
+                raise TimeoutError(f"gave up waiting for {what}")
+            pump(0.05)
+
+    presets, _problems = load_presets()
+    demo = next(p for p in presets if p.name.startswith("Quick CPU demo"))
+    config = demo.config().replace(data_dir=str(work / "data"))
+    run_dir = work / "runs" / "digits-lt-demo"
+
+    form = window.make_search_form()
+    form.preset_combo.setCurrentIndex(form.preset_combo.findText(demo.name))
+    form.set_run_dir(run_dir)
+    form.show()
+    pump(0.5)
+    form.grab().save(str(OUT / "new_search.png"))
+    form.close()
+
+    try:
+        window.start_search(config, run_dir)
+        wait_for(lambda: len(window.model.state.alphas) >= SHOT_AFTER_EPOCHS, 900, "the search's epochs")
+        window.model.set_selected_cell(2)
+        window.cell_diagram.set_method("darts")  # early on no σ reaches the edge threshold yet
+        wait_for(lambda: window.cell_diagram.view.has_diagram, 120, "the cell diagram")
+        pump(1.0)
+        window.grab().save(str(OUT / "main_window.png"))
+        print("main window captured during the search at step", window.model.state.step)
+    finally:
+        window.stop_search()
+        wait_for(lambda: not window.runner.is_running, 600, "the search to stop")
+
+    window.cell_diagram.set_method("darts")
+    window.model.set_selected_cell(2)
+    window.diagram_dock.raise_()
+    wait_for(lambda: window.cell_diagram.view.has_diagram, 120, "the cell diagram")
+    pump(0.5)
+    window.cell_diagram.grab().save(str(OUT / "cell_diagram.png"))
+
+    window.show_deriver()
+    window.deriver.method_combo.setCurrentText("darts")
+    window.deriver.set_layers(14)
+    wait_for(lambda: window.deriver.derivation is not None and window.deriver.stats is not None, 300,
+             "the derived network's size")
+    pump(0.5)
+    window.deriver.grab().save(str(OUT / "deriver.png"))
+
+    window.close()
+    app.processEvents()
+    shutil.rmtree(work, ignore_errors=True)
+    print("screenshots written to", OUT)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

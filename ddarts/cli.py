@@ -31,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     except DdartsError as exc:
         print(f"ddarts {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `ddarts genotype FILE | head`: the reader left, not an error
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -134,3 +134,32 @@ def test_bad_device_and_missing_checkpoint_are_clear_errors(tmp_path):
         run = tmp_path / "r"
         list(search(SearchConfig(**{**TINY, "epochs": 1}), run))
         next(search(SearchConfig(**{**TINY, "epochs": 1, "cells": 4}), resume_from=run / "checkpoint.pt"))
+
+
+def test_out_of_memory_ends_with_a_batch_size_hint_and_keeps_the_last_checkpoint(tmp_path, monkeypatch, capsys):
+    from ddarts.cli import main
+    from ddarts.search.engine import SearchEngine
+
+    real_step = SearchEngine.step
+    calls = {"n": 0}
+
+    def failing_step(self, train_batch, val_batch):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+        return real_step(self, train_batch, val_batch)
+
+    monkeypatch.setattr(SearchEngine, "step", failing_step)
+    run_dir = tmp_path / "run"
+    events = list(recorded_search(SearchConfig(**{**TINY, "checkpoint_every": 1}), run_dir))
+    failed = events[-1]
+    assert failed.kind == "oom" and "--batch-size 4" in failed.message
+    assert failed.checkpoint == str(run_dir / "checkpoint.pt")
+    assert load_checkpoint(run_dir / "checkpoint.pt")["progress"]["global_step"] == 1
+    assert RunReader(run_dir).read_all().status == "failed"
+
+    calls["n"] = 0
+    code = main(["search", *[f"--{k.replace('_', '-')}={v}" for k, v in TINY.items()], "--out", str(tmp_path / "cli")])
+    err = capsys.readouterr().err
+    assert code == 3 and "ran out of memory" in err and "--batch-size 4" in err
+    assert "Resume with: ddarts search --resume" not in err  # no checkpoint was written before the failure

@@ -40,16 +40,25 @@ class BatchStream:
 
     `data` is an `ImageData` (batched tensor augmentation) or a `FolderData` (DataLoader workers running the
     ImageNet transforms per image). `augment=False` only normalises (evaluation); `shuffle=False` keeps the
-    subset's order (evaluation passes).
+    subset's order (evaluation passes). `shard=(rank, world_size)` serves only that process's contiguous slice
+    of every batch, with the augmentation the whole batch would get, so N processes together see exactly the
+    batches of one (torchrun data parallelism).
     """
 
     def __init__(self, data: ImageData | FolderData, indices: Sequence[int] | np.ndarray | torch.Tensor | None,
                  batch_size: int, *, seed: int, augment: bool, device: torch.device | str, cutout: int = 0,
-                 channels_last: bool = False, drop_last: bool = True, shuffle: bool = True):
+                 channels_last: bool = False, drop_last: bool = True, shuffle: bool = True,
+                 shard: tuple[int, int] = (0, 1)):
         if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         if cutout < 0:
             raise ValueError(f"cutout must be >= 0, got {cutout!r}")
+        rank, world = shard
+        if world < 1 or not 0 <= rank < world:
+            raise ValueError(f"shard {shard!r} is not (rank, world_size) with 0 <= rank < world_size")
+        if batch_size % world:
+            raise ValueError(f"batch size {batch_size} does not split evenly over {world} processes")
+        self.shard = (rank, world)
         if indices is None:
             indices = torch.arange(len(data), dtype=torch.int64)
         self.indices = torch.as_tensor(np.asarray(indices), dtype=torch.int64).reshape(-1)
@@ -134,28 +143,40 @@ class BatchStream:
         order = self._pass_order(pass_index)
         return order[b * self.batch_size:(b + 1) * self.batch_size]
 
+    def _shard_slice(self, n: int) -> slice:
+        """This process's rows of a batch of n (the last batch of a pass may be short)."""
+        rank, world = self.shard
+        per = -(-n // world)
+        return slice(min(rank * per, n), min((rank + 1) * per, n))
+
     def _tensor_batch(self, pass_index: int, b: int) -> tuple[torch.Tensor, torch.Tensor]:
-        idx = self._batch_indices(pass_index, b).to(self.device)
+        full = self._batch_indices(pass_index, b)
+        rows = self._shard_slice(full.numel())
+        idx = full[rows].to(self.device)
         images = self._images.index_select(0, idx)
         labels = self._labels.index_select(0, idx)
         info = self.data.info
         if self.augment or self.cutout:
             g = _generator(self.seed, pass_index, b)
-        if self.augment:
-            images = aug.crop_flip(images, aug.draw_crop_flip(images.shape[0], CROP_PADDING, g), CROP_PADDING)
+        if self.augment:  # drawn for the whole batch, so a shard gets exactly its rows' draws
+            p = aug.draw_crop_flip(full.numel(), CROP_PADDING, g)
+            images = aug.crop_flip(images, aug.CropFlip(p.dy[rows], p.dx[rows], p.flip[rows]), CROP_PADDING)
         x = aug.normalize(images, info.mean, info.std)
         if self.cutout:
-            x = aug.cutout(x, aug.draw_cutout(x.shape[0], x.shape[2], x.shape[3], g), self.cutout)
+            cy, cx = aug.draw_cutout(full.numel(), x.shape[2], x.shape[3], g)
+            x = aug.cutout(x, (cy[rows], cx[rows]), self.cutout)
         return self._finish(x), labels
 
     def _finish(self, x: torch.Tensor) -> torch.Tensor:
         return x.contiguous(memory_format=torch.channels_last) if self.channels_last else x.contiguous()
 
     def _folder_batches(self, pass_index: int, start: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        batches = [
-            [(int(i), derive_seed(self.seed, pass_index, b, k)) for k, i in enumerate(self._batch_indices(pass_index, b))]
-            for b in range(start, self._len)
-        ]
+        batches, sizes = [], []
+        for b in range(start, self._len):
+            full = [(int(i), derive_seed(self.seed, pass_index, b, k))
+                    for k, i in enumerate(self._batch_indices(pass_index, b))]
+            batches.append(full[self._shard_slice(len(full))])
+            sizes.append(len(full))
         workers = self.data.num_workers
         loader = torch.utils.data.DataLoader(
             self._view, batch_sampler=batches, num_workers=workers, pin_memory=self.device.type == "cuda",
@@ -165,6 +186,8 @@ class BatchStream:
             x = x.to(self.device, non_blocking=True)
             y = y.to(self.device, non_blocking=True)
             if self.cutout:
-                x = aug.cutout(x, aug.draw_cutout(x.shape[0], x.shape[2], x.shape[3],
-                                                  _generator(self.seed, pass_index, b)), self.cutout)
+                n = sizes[b - start]
+                rows = self._shard_slice(n)
+                cy, cx = aug.draw_cutout(n, x.shape[2], x.shape[3], _generator(self.seed, pass_index, b))
+                x = aug.cutout(x, (cy[rows], cx[rows]), self.cutout)
             yield self._finish(x), y

@@ -127,7 +127,8 @@ def default_run_dir(config: SearchConfig) -> Path:
 
 
 class _Interrupts:
-    """First Ctrl-C: stop after the current step and checkpoint. Second: abort at once."""
+    """First Ctrl-C (or SIGTERM, as sent by torchrun and batch schedulers): stop after the current step and
+    checkpoint. Second: abort at once."""
 
     def __init__(self, control, report) -> None:
         self.control = control
@@ -135,11 +136,12 @@ class _Interrupts:
         self.previous = None
 
     def __enter__(self) -> "_Interrupts":
-        self.previous = signal.signal(signal.SIGINT, self._handle)
+        self.previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
         return self
 
     def __exit__(self, *exc: object) -> None:
-        signal.signal(signal.SIGINT, self.previous)
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
 
     def _handle(self, signum, frame) -> None:
         if self.control.stop_requested:
@@ -149,6 +151,7 @@ class _Interrupts:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ddarts import distributed
     from ddarts.search import SearchControl, recorded_search
 
     control = SearchControl()
@@ -162,17 +165,36 @@ def run(args: argparse.Namespace) -> int:
         from ddarts.runs import RunReader
 
         run_dir = Path(args.resume)
-        config = RunReader(run_dir).config.replace(**given) if given else None
-        events = recorded_search(config, run_dir, control=control, resume=True)
+        saved = RunReader(run_dir).config
+        config = saved.replace(**given) if given else None
+        device = (config or saved).device
     else:
         config = build_config(args)
         run_dir = Path(args.out) if args.out else default_run_dir(config)
-        events = recorded_search(config, run_dir, control=control)
-    return _consume(events, control, run_dir, quiet=args.quiet)
+        device = config.device
+    # Under torchrun every process runs this command; they join one process group and share each batch.
+    dist = distributed.start(device)
+    try:
+        if dist is not None and not args.out and not args.resume:
+            raise DdartsError("under torchrun give the run folder with --out, so every process names the same one")
+        events = recorded_search(config, run_dir, control=control, resume=bool(args.resume), dist=dist)
+        rank = None if dist is None or dist.is_main else dist.rank
+        resume = f"ddarts search --resume {run_dir}"
+        if dist is not None:
+            resume = f"torchrun --nproc_per_node {dist.world_size} -m {resume}"
+        return _consume(events, control, run_dir, quiet=args.quiet, replica_rank=rank, resume_command=resume)
+    finally:
+        if dist is not None:
+            dist.close()
 
 
-def _consume(events, control, run_dir: Path, quiet: bool) -> int:
+def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | None = None,
+             resume_command: str | None = None) -> int:
+    """Print the search as it goes; a torchrun replica (`replica_rank`) prints only its errors."""
+    if replica_rank is not None:
+        return _consume_quietly(events, control, replica_rank)
     out = sys.stderr
+    resume_command = resume_command or f"ddarts search --resume {run_dir}"
     bar: ProgressBar | None = None
     download: ProgressBar | None = None
 
@@ -220,7 +242,7 @@ def _consume(events, control, run_dir: Path, quiet: bool) -> int:
                 elif isinstance(event, Stopped):
                     _close(bar)
                     print(f"Stopped at step {event.step}; checkpoint {event.checkpoint}.\n"
-                          f"Resume with: ddarts search --resume {run_dir}", file=out)
+                          f"Resume with: {resume_command}", file=out)
                     return 130
                 elif isinstance(event, Failed):
                     _close(bar)
@@ -228,7 +250,7 @@ def _consume(events, control, run_dir: Path, quiet: bool) -> int:
                     if event.kind not in ("oom", "data", "config"):
                         print(event.traceback, file=out)
                     if event.checkpoint:
-                        print(f"Resume with: ddarts search --resume {run_dir}", file=out)
+                        print(f"Resume with: {resume_command}", file=out)
                     return 3 if event.kind == "oom" else 1
                 elif isinstance(event, Finished):
                     _close(bar)
@@ -242,6 +264,21 @@ def _consume(events, control, run_dir: Path, quiet: bool) -> int:
         finally:
             _close(download)
             _close(bar)
+    return 1
+
+
+def _consume_quietly(events, control, rank: int) -> int:
+    with _Interrupts(control, lambda message: None):
+        for event in events:
+            if isinstance(event, Stopped):
+                return 130
+            if isinstance(event, Failed):
+                print(f"ddarts search (process {rank}): error: {event.message}", file=sys.stderr)
+                if event.kind not in ("oom", "data", "config"):
+                    print(event.traceback, file=sys.stderr)
+                return 3 if event.kind == "oom" else 1
+            if isinstance(event, Finished):
+                return 0
     return 1
 
 

@@ -6,7 +6,10 @@ Design points (paper §5.3 names memory and time as the method's weakness):
 - the marginal contributions run under `no_grad`, restart from the recorded output of the cell before the
   ablated one and leave BatchNorm running statistics alone;
 - metrics stay on the device as one packed tensor; the caller reads them one step later, so nothing inside a
-  step waits for the device.
+  step waits for the device;
+- under torchrun (`ddarts.distributed`) each process sees a slice of the batch; α gradients, weight gradients,
+  marginal contributions and metrics are averaged across processes at the points where the single-process
+  engine would have used whole-batch means, so every replica takes the same step.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ddarts.distributed import Distributed
 from ddarts.ops import EDGES, PRIMITIVES
 from ddarts.search.config import SearchConfig
 from ddarts.search.losses import ablation_loss_gradient, ablation_losses, zero_one_loss
@@ -50,10 +54,14 @@ class MetricLayout:
 class SearchEngine:
     """Supernet, one Adam + cosine schedule per cell for α, SGD + cosine for the weights."""
 
-    def __init__(self, config: SearchConfig, num_classes: int, device: torch.device):
+    def __init__(self, config: SearchConfig, num_classes: int, device: torch.device,
+                 dist: Distributed | None = None):
         self.config = config
         self.device = device
+        self.dist = dist
         self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing).to(device)
+        if dist is not None:  # identical replicas whatever each process's random state
+            dist.broadcast_([t.data for t in self.model.state_dict().values()])
         self.use_amp = config.amp and device.type == "cuda"
         self.amp_dtype = torch.bfloat16 if config.amp_dtype == "bfloat16" else torch.float16
         if config.channels_last and device.type == "cuda":
@@ -116,11 +124,13 @@ class SearchEngine:
 
         if not self.ablating:
             mc = lab = torch.zeros(n, device=self.device)
-            grads = torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas)
+            grads = self._mean_across_processes(
+                list(torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas)))
         elif not self.exact:
             mc = self._marginal_contributions_no_grad(loss_ce.detach(), record, weights, y)
+            grads = list(torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas))
+            self._mean_across_processes(grads + [mc])  # whole-batch MC before L_AB, which is not linear in it
             lab = ablation_losses(mc)
-            grads = torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas)
         else:
             grads, mc, lab = self._exact_alpha_gradients(loss_ce, l01, record, weights, y, scale)
 
@@ -167,11 +177,18 @@ class SearchEngine:
                 ])
                 ablated.append(loss_j.detach())
         mc = loss_ce.detach() - torch.stack(ablated)
+        # L, L_{\j} and their gradients are batch means: average them before the non-linear L_AB formula.
+        self._mean_across_processes([grad_full, ablated_sum, mc])
         lab = ablation_losses(mc)
         d_lab = ablation_loss_gradient(mc, grad_full, ablated_sum)
         grad_01 = torch.stack(torch.autograd.grad(scale(self.config.w01 * l01.sum()), self.alphas))
         total = grad_full + grad_01 + self.config.w_abl * d_lab
         return list(total.unbind(0)), mc, lab
+
+    def _mean_across_processes(self, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+        if self.dist is not None:
+            self.dist.mean_(tensors)
+        return tensors
 
     # ------------------------------------------------------------------ weight step
     def weight_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -183,6 +200,11 @@ class SearchEngine:
             logits = self.model(x, op_weights)
         loss = self._ce(logits, y)
         self.scaler.scale(loss).backward()
+        if self.dist is not None:
+            for p in self.weights:
+                if p.grad is None:
+                    p.grad = torch.zeros_like(p)
+            self.dist.mean_([p.grad for p in self.weights])
         self.scaler.unscale_(self.w_optimizer)
         nn.utils.clip_grad_norm_(self.weights, self.config.grad_clip)
         self.scaler.step(self.w_optimizer)
@@ -199,8 +221,23 @@ class SearchEngine:
         xt, yt = train_batch
         train_loss, train_acc = self.weight_step(xt, yt)
         self.scaler.update()
-        return torch.cat([torch.stack([train_loss, train_acc, val_loss, val_acc]).float(),
-                          l01.float(), mc.float(), lab.float(), l_t.float()])
+        packed = torch.cat([torch.stack([train_loss, train_acc, val_loss, val_acc]).float(),
+                            l01.float(), mc.float(), lab.float(), l_t.float()])
+        if self.dist is not None:
+            self.dist.mean_([packed])
+        return packed
+
+    def synchronise_replicas(self) -> None:
+        """Average BatchNorm running statistics (the only per-process state) and check that nothing else drifted.
+
+        Called at epoch ends, before the checkpoint, so rank 0's checkpoint holds whole-batch statistics.
+        """
+        if self.dist is None:
+            return
+        buffers = [b for b in self.model.buffers() if b.is_floating_point()]
+        self.dist.mean_(buffers)
+        if not self.dist.replicas_agree(list(self.model.parameters())):
+            raise RuntimeError("the distributed replicas diverged: their weights or α differ across processes")
 
     def end_epoch(self) -> None:
         self.w_scheduler.step()

@@ -28,6 +28,7 @@ class RunStarted:
     start_epoch: int  # 0-based epoch the run (re)starts in
     start_step: int  # global steps already done (non-zero on resume)
     resumed: bool = False
+    world_size: int = 1  # processes sharing each batch (torchrun); 1 for a single device
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 
 from ddarts import atomic
+from ddarts.distributed import Distributed
 from ddarts.errors import DataError, DdartsError, RunFolderError
 from ddarts.ops import PRIMITIVES
 from ddarts.search.config import PARSE_METHODS, ConfigError, SearchConfig
@@ -109,7 +110,8 @@ class SearchRun:
     """Prepare data (`prepare`), then search (`run`); split so nothing is written before the data is there."""
 
     def __init__(self, config: SearchConfig | None, run_dir: str | os.PathLike | None = None, *,
-                 control: SearchControl | None = None, resume_from: str | os.PathLike | None = None):
+                 control: SearchControl | None = None, resume_from: str | os.PathLike | None = None,
+                 dist: Distributed | None = None):
         self.checkpoint = load_checkpoint(resume_from) if resume_from is not None else None
         if self.checkpoint is not None:
             saved = SearchConfig.from_dict(self.checkpoint["config"])
@@ -122,7 +124,11 @@ class SearchRun:
         self.config = config
         self.run_dir = Path(run_dir) if run_dir is not None else None
         self.control = control or SearchControl()
-        self.device = resolve_device(config.device)
+        self.dist = dist
+        if dist is not None and config.batch_size % dist.world_size:
+            raise ConfigError("batch_size", f"{config.batch_size} does not split evenly over {dist.world_size} "
+                                            f"processes; the batch size is the total over all of them")
+        self.device = dist.device if dist is not None else resolve_device(config.device)
         self.data = None
         self._parts: tuple | None = None
         self._last_checkpoint: str | None = None
@@ -171,10 +177,11 @@ class SearchRun:
         cfg, device = self.config, self.device
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
-        engine = SearchEngine(cfg, self.data.info.num_classes, device)
+        engine = SearchEngine(cfg, self.data.info.num_classes, device, self.dist)
         train_idx, val_idx = split_indices(len(self.data), cfg.train_portion)
         channels_last = cfg.channels_last and device.type == "cuda"
-        stream_args = dict(augment=True, device=device, channels_last=channels_last)
+        shard = (self.dist.rank, self.dist.world_size) if self.dist is not None else (0, 1)
+        stream_args = dict(augment=True, device=device, channels_last=channels_last, shard=shard)
         train_stream = BatchStream(self.data, train_idx, cfg.batch_size, seed=cfg.seed, **stream_args)
         val_stream = BatchStream(self.data, val_idx, cfg.batch_size, seed=cfg.seed + 1, **stream_args)
         steps_per_epoch = min(len(train_stream), len(val_stream))
@@ -203,9 +210,13 @@ class SearchRun:
         engine, train_stream, val_stream, progress, steps_per_epoch = self._parts
         total_steps = steps_per_epoch * cfg.epochs
         loop = _Loop(self, engine, train_stream, val_stream, progress, steps_per_epoch, total_steps)
+        described = describe_device(device)
+        if self.dist is not None:
+            described += f" × {self.dist.describe()}"
         yield RunStarted(
             run_dir=str(self.run_dir) if self.run_dir else None, config=cfg.to_dict(),
-            device=describe_device(device), n_cells=cfg.cells, reductions=tuple(engine.model.reductions),
+            device=described, world_size=self.dist.world_size if self.dist is not None else 1, n_cells=cfg.cells,
+            reductions=tuple(engine.model.reductions),
             primitives=PRIMITIVES, steps_per_epoch=steps_per_epoch, total_steps=total_steps,
             start_epoch=progress.epoch, start_step=progress.global_step, resumed=self.checkpoint is not None,
         )
@@ -320,7 +331,7 @@ class _Loop:
         yield StateChanged("running")
         while p.epoch < cfg.epochs:
             while p.step_in_epoch < self.steps_per_epoch:
-                if control.paused and not control.stop_requested:
+                if control.paused and not control.stop_requested and run.dist is None:
                     yield from self._flush()
                     yield StateChanged("paused")
                     while not control.wait_while_paused(0.1):
@@ -328,7 +339,7 @@ class _Loop:
                     self._clock = time.perf_counter()  # paused time is not search time
                     if not control.stop_requested:
                         yield StateChanged("running")
-                if control.stop_requested:
+                if self._stop_requested():
                     yield from self._stop()
                     return
                 train_batch = next(self.train_stream)
@@ -352,12 +363,18 @@ class _Loop:
             yield from self._end_epoch()
         yield from self._finish()
 
+    def _stop_requested(self) -> bool:
+        """Under torchrun every process stops at the same step if any of them was asked to."""
+        wanted = self.run_.control.stop_requested
+        return self.run_.dist.any(wanted) if self.run_.dist is not None else wanted
+
     def _flush(self) -> Iterator[Event]:
         metrics = self._consume()
         if metrics is not None:
             yield metrics
 
     def _checkpoint(self) -> CheckpointSaved | None:
+        self.engine.synchronise_replicas()  # every process reaches checkpoints at the same step
         self._tick()
         path = self.run_.save_checkpoint(self.engine, self.train_stream, self.val_stream, self.progress)
         return CheckpointSaved(epoch=self.progress.epoch, step=self.progress.global_step, path=path) if path else None
@@ -415,43 +432,71 @@ class _Loop:
                        elapsed_s=self.progress.elapsed_s, genotypes=finals)
 
 
+def _agreed(dist: Distributed | None, work):
+    """Run `work` here; under torchrun, fail on every process if it failed on any."""
+    if dist is None:
+        return work()
+    result, error = None, None
+    try:
+        result = work()
+    except Exception as exc:
+        error = exc
+    dist.agree(error)
+    return result
+
+
+def _prepare_in_turn(run: SearchRun, dist: Distributed | None) -> Iterator[DatasetProgress]:
+    """Load the data; under torchrun rank 0 first (it alone downloads), then the others read the same files."""
+    if dist is None:
+        yield from run.prepare()
+        return
+    error = None
+    if dist.is_main:
+        try:
+            yield from run.prepare()
+        except Exception as exc:
+            error = exc
+    dist.agree(error)
+    _agreed(dist, lambda: None if dist.is_main else [None for _ in run.prepare()])
+
+
 def search(config: SearchConfig | None, run_dir: str | os.PathLike | None = None, *,
-           control: SearchControl | None = None, resume_from: str | os.PathLike | None = None) -> Iterator[Event]:
-    """The raw engine: events only; checkpoints go to `run_dir/checkpoint.pt` when a folder is given."""
-    run = SearchRun(config, run_dir, control=control, resume_from=resume_from)
-    yield from run.prepare()
+           control: SearchControl | None = None, resume_from: str | os.PathLike | None = None,
+           dist: Distributed | None = None) -> Iterator[Event]:
+    """The raw engine: events only; checkpoints go to `run_dir/checkpoint.pt` when a folder is given.
+
+    Under torchrun (`dist`), pass `run_dir` on rank 0 only: the replicas compute but write nothing.
+    """
+    run = _agreed(dist, lambda: SearchRun(config, run_dir, control=control, resume_from=resume_from, dist=dist))
+    yield from _prepare_in_turn(run, dist)
+    _agreed(dist, run.setup)
     yield from run.run()
 
 
 def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
-                    control: SearchControl | None = None, resume: bool = False) -> Iterator[Event]:
+                    control: SearchControl | None = None, resume: bool = False,
+                    dist: Distributed | None = None) -> Iterator[Event]:
     """`search` plus the run folder: every event is written (atomically where it is a file) before it is yielded.
 
     A new search refuses an existing non-empty folder before touching the data; `resume=True` continues from
     the folder's checkpoint with the folder's configuration (device and data location may be overridden).
+    Under torchrun every process calls this with the same arguments; rank 0 writes the folder, the other
+    replicas read its checkpoint when resuming and write nothing.
     """
-    from ddarts.runs import RunReader, RunWriter
+    from ddarts.runs import RunWriter
 
     run_dir = Path(run_dir)
-    if resume:
-        saved = RunReader(run_dir).config
-        if config is None:
-            config = saved
-        else:
-            _check_resumable(saved, config)
-        run = SearchRun(config, run_dir, control=control, resume_from=run_dir / CHECKPOINT_NAME)
-    else:
-        if config is None:
-            raise ConfigError("config", "a configuration is needed to start a new search")
-        if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
-            raise RunFolderError(f"{run_dir} already exists and is not empty; choose another folder or resume it")
-        run = SearchRun(config, run_dir, control=control)
+    if dist is not None and not dist.is_main:
+        resume_from = run_dir / CHECKPOINT_NAME if resume else None
+        yield from search(config, None, control=control, resume_from=resume_from, dist=dist)
+        return
+    run = _agreed(dist, lambda: _open_run(config, run_dir, control, resume, dist))
     ready = None
-    for report in run.prepare():
+    for report in _prepare_in_turn(run, dist):
         if report.stage == "ready":
             ready = report  # recorded once the folder exists, so a reader sees the dataset too
         yield report
-    run.setup()
+    _agreed(dist, run.setup)
     writer = RunWriter(run_dir, run.config, resume=resume)
     try:
         if ready is not None:
@@ -462,3 +507,20 @@ def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
     finally:
         writer.close()
 
+
+def _open_run(config: SearchConfig | None, run_dir: Path, control: SearchControl | None, resume: bool,
+              dist: Distributed | None) -> SearchRun:
+    from ddarts.runs import RunReader
+
+    if resume:
+        saved = RunReader(run_dir).config
+        if config is None:
+            config = saved
+        else:
+            _check_resumable(saved, config)
+        return SearchRun(config, run_dir, control=control, resume_from=run_dir / CHECKPOINT_NAME, dist=dist)
+    if config is None:
+        raise ConfigError("config", "a configuration is needed to start a new search")
+    if run_dir.exists() and (not run_dir.is_dir() or any(run_dir.iterdir())):
+        raise RunFolderError(f"{run_dir} already exists and is not empty; choose another folder or resume it")
+    return SearchRun(config, run_dir, control=control, dist=dist)

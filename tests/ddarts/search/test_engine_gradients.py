@@ -112,8 +112,9 @@ def test_marginal_contributions_reuse_activations_and_leave_bn_statistics_alone(
         ])
     torch.testing.assert_close(mc, expected)
     torch.testing.assert_close(lab, ablation_losses(expected))
+    state = engine.model.state_dict()
     for key, value in stats_after_one_forward.items():
-        torch.testing.assert_close(engine.model.state_dict()[key], value, msg=key)
+        torch.testing.assert_close(state[key], value, msg=key)
     assert all(bn.track_running_stats for bn in batchnorms(engine.model))
     assert l_t.shape == (4,)
 

@@ -56,4 +56,5 @@ def test_frozen_bn_statistics_keeps_running_statistics():
     assert all(bn.track_running_stats for bn in batchnorms(net))
     with torch.no_grad():
         net(torch.randn(4, 3, 16, 16))
-    assert not all(torch.equal(before[k], net.state_dict()[k]) for k in before)
+    after = net.state_dict()
+    assert not all(torch.equal(before[k], after[k]) for k in before)

@@ -12,9 +12,9 @@ the GPU.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 import torch.distributed as dist
@@ -22,6 +22,7 @@ import torch.distributed as dist
 from ddarts.errors import DdartsError
 
 ENV_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
+T = TypeVar("T")
 
 
 class DistributedError(DdartsError):
@@ -119,6 +120,16 @@ class Distributed:
             t.copy_(flat[offset:offset + n].view_as(t))
             offset += n
 
+    def sum_(self, tensor: torch.Tensor) -> None:
+        """Add a tensor up across processes in place."""
+        dist.all_reduce(tensor)
+
+    def gather_objects(self, value: Any) -> list[Any]:
+        """Every process's `value`, in rank order, on every process (small host objects only)."""
+        out: list[Any] = [None] * self.world_size
+        dist.all_gather_object(out, value, group=self.control_group)
+        return out
+
     def mean(self, tensor: torch.Tensor) -> torch.Tensor:
         out = tensor.clone()
         self.mean_([out])
@@ -183,3 +194,32 @@ def start(spec: str, info: LaunchInfo | None = None) -> Distributed | None:
     if info is None:
         return None
     return Distributed(info, device_for(spec, info))
+
+
+def agreed(dist: Distributed | None, work: Callable[[], T]) -> T:
+    """Run `work` here; under torchrun, fail on every process if it failed on any."""
+    if dist is None:
+        return work()
+    result, error = None, None
+    try:
+        result = work()
+    except Exception as exc:
+        error = exc
+    dist.agree(error)
+    return result  # type: ignore[return-value]
+
+
+def main_first(dist: Distributed | None, reports: Callable[[], Iterator[T]]) -> Iterator[T]:
+    """Run a reporting step (loading or downloading data) on rank 0 first, yielding its reports, then on the
+    other processes silently: one process downloads, the others read the files it left."""
+    if dist is None:
+        yield from reports()
+        return
+    error = None
+    if dist.is_main:
+        try:
+            yield from reports()
+        except Exception as exc:
+            error = exc
+    dist.agree(error)
+    agreed(dist, lambda: None if dist.is_main else [None for _ in reports()])

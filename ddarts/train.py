@@ -237,13 +237,14 @@ def train_event_record(event: TrainEvent) -> dict[str, Any]:
 
 def train(config: TrainConfig | None, run_dir: str | os.PathLike,
           genotype: Genotype | DartsGenotype | None = None, *, control: Any = None,
-          resume: bool = False) -> Iterator[TrainEvent]:
+          resume: bool = False, dist: "Distributed | None" = None) -> Iterator[TrainEvent]:
     """Train `genotype` (a DartsGenotype is stacked to `config.layers`, default 20 / 14 on ImageNet) into `run_dir`.
 
     resume=True continues the run in `run_dir` from its checkpoint; `config` may then be None (the stored one)
     or differ from it only in RESUME_MUTABLE fields. `control` is a `SearchControl` (pause/stop). While the
-    data loads (and downloads) its `DatasetProgress` reports are yielded first.
+    data loads (and downloads) its `DatasetProgress` reports are yielded first. Under torchrun every process
+    calls this with the same arguments and its `ddarts.distributed.Distributed`; rank 0 writes the run folder.
     """
     from ddarts.train_loop import run_training
 
-    return run_training(config, run_dir, genotype, control=control, resume=resume)
+    return run_training(config, run_dir, genotype, control=control, resume=resume, dist=dist)

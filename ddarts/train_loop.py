@@ -3,6 +3,9 @@ gradient clipping, optional mixed precision, a test-split evaluation every epoch
 
 A resumed run continues bit for bit (on CPU): the checkpoint holds the model, optimizer, scheduler, scaler,
 the batch stream's (pass, position), the RNG state (drop path draws from it) and the running epoch sums.
+
+Under torchrun (`dist`) the network is wrapped in `DistributedDataParallel`, every process trains on its slice of
+each batch and evaluates its slice of the test split, and rank 0 alone writes the run folder.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from torch import nn
 from ddarts.batches import BatchStream
 from ddarts.data import ImageData, load_dataset
 from ddarts.data_sources import FolderData
+from ddarts.distributed import Distributed, agreed, main_first
 from ddarts.errors import DdartsError, RunFolderError
 from ddarts.genotype import DartsGenotype, Genotype
 from ddarts.search.config import ConfigError
@@ -94,8 +98,11 @@ def autocast_context(device: torch.device, amp: bool, amp_dtype: str):
 
 @torch.no_grad()
 def evaluate_model(model: nn.Module, stream: BatchStream, *, amp: bool = False, amp_dtype: str = "bfloat16",
-                   smoothing: float = 0.0, max_batches: int | None = None) -> EvalResult:
-    """Loss, top-1 and top-5 over one pass of an (unaugmented) stream, in eval mode; `max_batches` caps it."""
+                   smoothing: float = 0.0, max_batches: int | None = None,
+                   dist: Distributed | None = None) -> EvalResult:
+    """Loss, top-1 and top-5 over one pass of an (unaugmented) stream, in eval mode; `max_batches` caps it.
+
+    Under torchrun each process evaluates its shard of every batch and the sums are added up."""
     model.eval()
     loss_sum = torch.zeros((), dtype=torch.float64, device=stream.device)
     hits = torch.zeros(2, dtype=torch.int64, device=stream.device)
@@ -103,6 +110,8 @@ def evaluate_model(model: nn.Module, stream: BatchStream, *, amp: bool = False, 
     for b, (x, y) in enumerate(stream.pass_batches(0)):
         if max_batches is not None and b >= max_batches:
             break
+        if y.numel() == 0:  # this process's shard of a short last batch
+            continue
         with autocast_context(stream.device, amp, amp_dtype):
             logits, _ = model(x)
         logits = logits.float()
@@ -112,6 +121,12 @@ def evaluate_model(model: nn.Module, stream: BatchStream, *, amp: bool = False, 
         correct = top == y[:, None]
         hits += torch.stack([correct[:, 0].sum(), correct.any(dim=1).sum()])
         count += int(y.shape[0])
+    if dist is not None:
+        totals = torch.stack([loss_sum, hits[0].double(), hits[1].double(),
+                              torch.tensor(float(count), dtype=torch.float64, device=stream.device)])
+        dist.sum_(totals)
+        loss_sum, count = totals[0], int(totals[3].item())
+        hits = totals[1:3].round().long()
     h = hits.tolist()
     return EvalResult(loss_sum.item() / count, h[0] / count, h[1] / count, count)
 
@@ -144,11 +159,14 @@ class _Training:
     """The objects of one training session; `run()` is the generator."""
 
     def __init__(self, config: TrainConfig, run_dir: Path, genotype: Genotype, checkpoint: dict | None,
-                 train_data: ImageData | FolderData, test_data: ImageData | FolderData, device: torch.device):
+                 train_data: ImageData | FolderData, test_data: ImageData | FolderData, device: torch.device,
+                 dist: Distributed | None = None):
         self.config = config
         self.run_dir = run_dir
         self.genotype = genotype
         self.device = device
+        self.dist = dist
+        self.is_main = dist is None or dist.is_main
         self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
         if self.amp and self.device.type == "cpu" and config.amp_dtype == "float16":
             raise ConfigError("amp_dtype", "float16 mixed precision needs CUDA; use bfloat16 or --no-amp on CPU")
@@ -163,6 +181,12 @@ class _Training:
                                    drop_path_prob=0.0).to(self.device)
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
+        self.forward_model: nn.Module = self.model
+        if dist is not None:  # gradients averaged during backward; rank 0's weights and buffers broadcast
+            ids = [device.index] if device.type == "cuda" else None
+            self.forward_model = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+            # drop path masks must differ between the processes' shards, as they would within one batch
+            torch.manual_seed(config.seed + 1_000_003 * dist.rank)
         self.params = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr, momentum=config.momentum,
                                          weight_decay=config.weight_decay)
@@ -170,11 +194,19 @@ class _Training:
                                                                     eta_min=config.lr_min)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.smoothing)
+        shard = (dist.rank, dist.world_size) if dist is not None else (0, 1)
+        eval_batch = config.eval_batch_size or config.batch_size
+        if dist is not None:
+            for name, value in (("batch_size", config.batch_size), ("eval_batch_size", eval_batch)):
+                if value % dist.world_size:
+                    raise ConfigError(name, f"{value} does not split evenly over {dist.world_size} processes; "
+                                            f"batch sizes are totals over all of them")
         self.train_stream = BatchStream(train_data, None, config.batch_size, seed=config.seed, augment=True,
-                                        device=self.device, cutout=config.cutout, channels_last=self.channels_last)
-        self.test_stream = BatchStream(test_data, None, config.eval_batch_size or config.batch_size,
-                                       seed=config.seed, augment=False, device=self.device, drop_last=False,
-                                       shuffle=False, channels_last=self.channels_last)
+                                        device=self.device, cutout=config.cutout, channels_last=self.channels_last,
+                                        shard=shard)
+        self.test_stream = BatchStream(test_data, None, eval_batch, seed=config.seed, augment=False,
+                                       device=self.device, drop_last=False, shuffle=False,
+                                       channels_last=self.channels_last, shard=shard)
         per_pass = len(self.train_stream)
         self.steps_per_epoch = min(per_pass, config.steps_per_epoch) if config.steps_per_epoch else per_pass
         self.total_steps = config.epochs * self.steps_per_epoch
@@ -188,10 +220,10 @@ class _Training:
         self.resumed = checkpoint is not None
         if checkpoint is not None:
             self._load(checkpoint)
-        else:
+        elif self.is_main:
             create_run(run_dir, config.to_dict(), genotype)
-        self.metrics = MetricsLog(run_dir / METRICS_FILE)
-        if checkpoint is not None:
+        self.metrics: MetricsLog | _NoLog = MetricsLog(run_dir / METRICS_FILE) if self.is_main else _NoLog()
+        if checkpoint is not None and self.is_main:
             self.metrics.truncate(int(checkpoint["metrics_bytes"]))
             self._update_config_file()
 
@@ -208,7 +240,12 @@ class _Training:
         self.best_top1 = float(ck["best_top1"])
         self.elapsed_before = float(ck["elapsed_s"])
         self.totals = dict(ck["epoch_totals"])
-        _set_rng_state(ck["rng"], self.device)
+        per_process = ck.get("rng_per_process")
+        if self.dist is None:
+            _set_rng_state(ck["rng"], self.device)
+        elif per_process is not None and len(per_process) == self.dist.world_size:
+            _set_rng_state(per_process[self.dist.rank], self.device)
+        # else: another number of processes than the checkpoint's; keep the fresh per-process seeds
 
     def _update_config_file(self) -> None:
         from ddarts.atomic import write_json
@@ -220,7 +257,14 @@ class _Training:
                                                         updated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
 
     def _save(self, elapsed: float, finished: bool = False) -> str:
+        """Every process calls this (their RNG states are gathered); rank 0 writes."""
         path = self.run_dir / CHECKPOINT_FILE
+        rng = _rng_state(self.device)
+        per_process = None
+        if self.dist is not None:
+            per_process = self.dist.gather_objects(rng)
+        if not self.is_main:
+            return str(path)
         save_checkpoint(path, {
             "config": self.config.to_dict(), "genotype": self.genotype.to_json(), "num_classes": self.num_classes,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
@@ -229,6 +273,7 @@ class _Training:
             "train_stream": self.train_stream.state_dict(), "epoch_totals": dict(self.totals),
             "best_top1": self.best_top1, "elapsed_s": elapsed, "rng": _rng_state(self.device),
             "metrics_bytes": self.metrics.size(), "finished": finished,
+            **({"rng_per_process": per_process} if per_process is not None else {}),
         })
         return str(path)
 
@@ -243,7 +288,7 @@ class _Training:
         config = self.config
         self.optimizer.zero_grad(set_to_none=True)
         with autocast_context(self.device, self.amp, config.amp_dtype):
-            logits, aux = self.model(x)
+            logits, aux = self.forward_model(x)
             loss = self.criterion(logits.float(), y)
             if aux is not None and config.auxiliary_weight > 0:
                 loss = loss + config.auxiliary_weight * self.criterion(aux.float(), y)
@@ -259,7 +304,8 @@ class _Training:
         start = time.monotonic()
         start_step = self.step
         elapsed = lambda: self.elapsed_before + time.monotonic() - start
-        started = TrainStarted(str(self.run_dir), config.to_dict(), str(self.device), self.genotype, self.params,
+        device = str(self.device) + (f" × {self.dist.describe()}" if self.dist is not None else "")
+        started = TrainStarted(str(self.run_dir), config.to_dict(), device, self.genotype, self.params,
                                self.steps_per_epoch, self.total_steps, config.epochs, self.epoch, self.step,
                                self.resumed)
         self.metrics.append(train_event_record(started))
@@ -271,7 +317,7 @@ class _Training:
             lr = self.optimizer.param_groups[0]["lr"]
             self.model.train()
             while self.step_in_epoch < self.steps_per_epoch:
-                if control is not None and control.paused:
+                if control is not None and control.paused and self.dist is None:
                     while not control.wait_while_paused(0.2):
                         pass
                 x, y = next(self.train_stream)
@@ -281,26 +327,27 @@ class _Training:
                     raise self._oom() from None
                 self.step_in_epoch += 1
                 self.step += 1
-                loss_value, n = float(loss), int(y.shape[0])
+                loss_value, correct, n = self._step_totals(loss, correct, int(y.shape[0]))
                 self.totals["loss"] += loss_value * n
-                self.totals["correct"] += int(correct)
+                self.totals["correct"] += correct
                 self.totals["count"] += n
                 session = time.monotonic() - start
                 rate = (self.step - start_step) / session if session > 0 else 0.0
                 event = TrainStep(self.epoch, self.step, self.step_in_epoch, self.steps_per_epoch, self.total_steps,
-                                  loss_value, int(correct) / n, lr, elapsed(), rate,
+                                  loss_value, correct / n, lr, elapsed(), rate,
                                   (self.total_steps - self.step) / rate if rate > 0 else float("nan"))
                 if self.step % config.log_every == 0 or self.step_in_epoch == self.steps_per_epoch:
                     self.metrics.append(train_event_record(event))
                 yield event
-                if (control is not None and control.stop_requested
-                        and self.step_in_epoch < self.steps_per_epoch):
+                if self._stop_requested(control) and self.step_in_epoch < self.steps_per_epoch:
                     yield from self._stop(elapsed())
                     return
             self.scheduler.step()
+            if self.dist is not None:  # evaluate (and checkpoint) rank 0's BatchNorm statistics everywhere
+                self.dist.broadcast_(list(self.model.buffers()))
             try:
                 last = evaluate_model(self.model, self.test_stream, amp=self.amp, amp_dtype=config.amp_dtype,
-                                      smoothing=config.smoothing, max_batches=config.eval_batches)
+                                      smoothing=config.smoothing, max_batches=config.eval_batches, dist=self.dist)
             except torch.OutOfMemoryError:
                 raise self._oom() from None
             self.best_top1 = max(self.best_top1, last.top1)
@@ -315,13 +362,28 @@ class _Training:
             self.totals = {"loss": 0.0, "correct": 0, "count": 0}
             done = self.epoch == config.epochs
             yield self._checkpoint(elapsed(), finished=done)
-            if not done and control is not None and control.stop_requested:
+            if not done and self._stop_requested(control):
                 yield from self._stop(elapsed())
                 return
         assert last is not None
         finished = TrainFinished(config.epochs, self.step, self.best_top1, last.top1, last.top5, elapsed())
         self.metrics.append(train_event_record(finished))
         yield finished
+
+    def _step_totals(self, loss: torch.Tensor, correct: torch.Tensor, n: int) -> tuple[float, int, int]:
+        """Mean loss, hits and images of the step over every process."""
+        if self.dist is None:
+            return float(loss), int(correct), n
+        totals = torch.stack([loss.double() * n, correct.double(), torch.tensor(float(n), device=loss.device,
+                                                                                 dtype=torch.float64)])
+        self.dist.sum_(totals)
+        total_loss, hits, count = totals.tolist()
+        return total_loss / count, round(hits), round(count)
+
+    def _stop_requested(self, control: Any) -> bool:
+        """Under torchrun every process stops at the same step if any of them was asked to."""
+        wanted = control is not None and control.stop_requested
+        return self.dist.any(wanted) if self.dist is not None else wanted
 
     def _stop(self, elapsed: float) -> Iterator[TrainEvent]:
         """Record the stop, then save, so the checkpoint's share of the log ends with the stop record."""
@@ -336,6 +398,22 @@ class _Training:
             f"out of GPU memory on {self.device} at batch size {batch}; try a smaller --batch-size "
             f"(e.g. {max(batch // 2, 1)}) or fewer --init-channels/--layers. The last checkpoint in "
             f"{self.run_dir} resumes the run (--resume)")
+
+
+class _NoLog:
+    """The metrics log of a torchrun replica: rank 0 alone writes metrics.jsonl."""
+
+    def append(self, record: dict[str, Any]) -> None:
+        pass
+
+    def size(self) -> int:
+        return 0
+
+    def truncate(self, size: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _load_splits(config: TrainConfig, out: dict[str, Any]) -> Iterator[DatasetProgress]:
@@ -363,29 +441,32 @@ def _load_splits(config: TrainConfig, out: dict[str, Any]) -> Iterator[DatasetPr
 
 
 def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | DartsGenotype | None, *,
-                 control: Any = None, resume: bool = False) -> Iterator[TrainEvent]:
+                 control: Any = None, resume: bool = False, dist: Distributed | None = None) -> Iterator[TrainEvent]:
     run_dir = Path(run_dir)
-    checkpoint = None
-    if resume:
-        stored_dict, stored_genotype = read_run(run_dir)
-        try:
-            stored = TrainConfig.from_dict(stored_dict)
-        except ConfigError as exc:
-            raise RunFolderError(f"{run_dir / CONFIG_FILE}: {exc}") from None
-        config = _resume_config(stored, config, run_dir)
-        if genotype is not None and genotype != stored_genotype:
-            raise RunFolderError(f"{run_dir}: resuming with a different genotype than the run's genotype.json")
-        genotype = stored_genotype
-        checkpoint = load_checkpoint(run_dir / CHECKPOINT_FILE)
-    else:
+
+    def opening() -> tuple[TrainConfig, Genotype, dict | None]:
+        if resume:
+            stored_dict, stored_genotype = read_run(run_dir)
+            try:
+                stored = TrainConfig.from_dict(stored_dict)
+            except ConfigError as exc:
+                raise RunFolderError(f"{run_dir / CONFIG_FILE}: {exc}") from None
+            resumed = _resume_config(stored, config, run_dir)
+            if genotype is not None and genotype != stored_genotype:
+                raise RunFolderError(f"{run_dir}: resuming with a different genotype than the run's genotype.json")
+            return resumed, stored_genotype, load_checkpoint(run_dir / CHECKPOINT_FILE)
         if config is None or genotype is None:
             raise ValueError("a new training run needs a config and a genotype")
-        check_new_run_dir(run_dir)
-        genotype = prepare_genotype(genotype, config.layers, config.dataset)
-    device = resolve_device(config.device)
+        if dist is None or dist.is_main:  # the replicas write nothing, so the folder is rank 0's to check
+            check_new_run_dir(run_dir)
+        return config, prepare_genotype(genotype, config.layers, config.dataset), None
+
+    config, genotype, checkpoint = agreed(dist, opening)
+    device = dist.device if dist is not None else resolve_device(config.device)
     data: dict[str, Any] = {}
-    yield from _load_splits(config, data)
-    session = _Training(config, run_dir, genotype, checkpoint, data["train"], data["test"], device)
+    yield from main_first(dist, lambda: _load_splits(config, data))
+    session = agreed(dist, lambda: _Training(config, run_dir, genotype, checkpoint, data["train"], data["test"],
+                                             device, dist))
     try:
         yield from session.run(control)
     finally:

@@ -170,13 +170,42 @@ def _percent(x: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ddarts import distributed
+
     if args.resume:
         config, run_dir = _resume_run(args)
         genotype, resume = None, True
     else:
         config, genotype, run_dir = _new_run(args)
         resume = False
+    # Under torchrun every process runs this command: DistributedDataParallel over the processes.
+    dist = distributed.start(config.device)
+    try:
+        if dist is not None and not dist.is_main:
+            return _run_replica(config, run_dir, genotype, resume, dist)
+        return _run(args, config, run_dir, genotype, resume, dist)
+    finally:
+        if dist is not None:
+            dist.close()
+
+
+def _run_replica(config, run_dir: Path, genotype, resume: bool, dist) -> int:
+    """A torchrun process other than rank 0: trains its shard, prints only its own errors."""
     control = SearchControl()
+    previous = {sig: signal.signal(sig, lambda signum, frame: control.stop()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        for event in train(config, run_dir, genotype, control=control, resume=resume, dist=dist):
+            if isinstance(event, TrainStopped):
+                return 130
+        return 0
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _run(args: argparse.Namespace, config, run_dir: Path, genotype, resume: bool, dist) -> int:
+    control = SearchControl()
+    resume_prefix = f"torchrun --nproc_per_node {dist.world_size} -m " if dist is not None else ""
     previous = None
 
     def on_sigint(signum: int, frame: Any) -> None:
@@ -189,10 +218,11 @@ def run(args: argparse.Namespace) -> int:
     result: TrainFinished | TrainStopped | None = None
     try:
         previous = signal.signal(signal.SIGINT, on_sigint)
+        previous_term = signal.signal(signal.SIGTERM, on_sigint)  # torchrun and batch schedulers stop with it
     except ValueError:  # not the main thread: no Ctrl-C handling
-        previous = None
+        previous = previous_term = None
     try:
-        for event in train(config, run_dir, genotype, control=control, resume=resume):
+        for event in train(config, run_dir, genotype, control=control, resume=resume, dist=dist):
             if isinstance(event, DatasetProgress):
                 datasets(event)
             elif isinstance(event, TrainStarted):
@@ -226,9 +256,11 @@ def run(args: argparse.Namespace) -> int:
             datasets.bar.close()
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        if previous_term is not None:
+            signal.signal(signal.SIGTERM, previous_term)
     if isinstance(result, TrainStopped):
         print(f"stopped at step {result.step} (epoch {result.epoch + 1}); checkpoint {result.checkpoint}; "
-              f"continue with: ddarts train --resume {run_dir}", file=sys.stderr)
+              f"continue with: {resume_prefix}ddarts train --resume {run_dir}", file=sys.stderr)
         return 130
     assert isinstance(result, TrainFinished)
     summary = {"run": str(run_dir), "epochs": result.epochs, "steps": result.step, "best_top1": result.best_top1,

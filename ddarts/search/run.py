@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from ddarts import atomic
-from ddarts.distributed import Distributed
+from ddarts.distributed import Distributed, agreed, main_first
 from ddarts.errors import DataError, DdartsError, RunFolderError
 from ddarts.ops import PRIMITIVES
 from ddarts.search.config import PARSE_METHODS, ConfigError, SearchConfig
@@ -432,34 +432,6 @@ class _Loop:
                        elapsed_s=self.progress.elapsed_s, genotypes=finals)
 
 
-def _agreed(dist: Distributed | None, work):
-    """Run `work` here; under torchrun, fail on every process if it failed on any."""
-    if dist is None:
-        return work()
-    result, error = None, None
-    try:
-        result = work()
-    except Exception as exc:
-        error = exc
-    dist.agree(error)
-    return result
-
-
-def _prepare_in_turn(run: SearchRun, dist: Distributed | None) -> Iterator[DatasetProgress]:
-    """Load the data; under torchrun rank 0 first (it alone downloads), then the others read the same files."""
-    if dist is None:
-        yield from run.prepare()
-        return
-    error = None
-    if dist.is_main:
-        try:
-            yield from run.prepare()
-        except Exception as exc:
-            error = exc
-    dist.agree(error)
-    _agreed(dist, lambda: None if dist.is_main else [None for _ in run.prepare()])
-
-
 def search(config: SearchConfig | None, run_dir: str | os.PathLike | None = None, *,
            control: SearchControl | None = None, resume_from: str | os.PathLike | None = None,
            dist: Distributed | None = None) -> Iterator[Event]:
@@ -467,9 +439,9 @@ def search(config: SearchConfig | None, run_dir: str | os.PathLike | None = None
 
     Under torchrun (`dist`), pass `run_dir` on rank 0 only: the replicas compute but write nothing.
     """
-    run = _agreed(dist, lambda: SearchRun(config, run_dir, control=control, resume_from=resume_from, dist=dist))
-    yield from _prepare_in_turn(run, dist)
-    _agreed(dist, run.setup)
+    run = agreed(dist, lambda: SearchRun(config, run_dir, control=control, resume_from=resume_from, dist=dist))
+    yield from main_first(dist, run.prepare)
+    agreed(dist, run.setup)
     yield from run.run()
 
 
@@ -490,13 +462,13 @@ def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
         resume_from = run_dir / CHECKPOINT_NAME if resume else None
         yield from search(config, None, control=control, resume_from=resume_from, dist=dist)
         return
-    run = _agreed(dist, lambda: _open_run(config, run_dir, control, resume, dist))
+    run = agreed(dist, lambda: _open_run(config, run_dir, control, resume, dist))
     ready = None
-    for report in _prepare_in_turn(run, dist):
+    for report in main_first(dist, run.prepare):
         if report.stage == "ready":
             ready = report  # recorded once the folder exists, so a reader sees the dataset too
         yield report
-    _agreed(dist, run.setup)
+    agreed(dist, run.setup)
     writer = RunWriter(run_dir, run.config, resume=resume)
     try:
         if ready is not None:

@@ -71,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "search", help="run a D-DARTS search into a run folder",
         description="Run a D-DARTS search headless. Defaults follow the paper (CIFAR-100, 8 cells, L_T). "
                     "Quick offline try: ddarts search --dataset digits --cells 5 --init-channels 4 "
-                    "--epochs 2 --steps-per-epoch 5 --out runs/demo",
+                    "--epochs 2 --steps-per-epoch 5 --out runs/demo. Several GPUs: torchrun --nproc_per_node N -m ddarts "
+                    "search ... --out RUN (the batch size is the total over the processes).",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--out", "-o", metavar="RUN", help="new run folder (default: runs/<dataset>-<loss>-<time>)")

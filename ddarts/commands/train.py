@@ -48,7 +48,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train", help="train a derived network (from a search run or a genotype file)",
         description="Train a network built from a genotype on the train split, evaluating top-1/top-5 on the test "
                     "split every epoch. SOURCE is a search run folder (its latest α are parsed) or a genotype file. "
-                    "Ctrl-C stops after the current step and leaves a checkpoint that --resume continues.",
+                    "Ctrl-C stops after the current step and leaves a checkpoint that --resume continues. Several "
+                    "GPUs: torchrun --nproc_per_node N -m ddarts train ... (batch sizes are totals).",
     )
     p.add_argument("source", nargs="?", metavar="SOURCE", help="search run folder or genotype file")
     p.add_argument("--out", metavar="RUN", help="new run folder to create")

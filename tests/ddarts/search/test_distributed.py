@@ -136,3 +136,13 @@ def test_a_batch_that_does_not_split_over_the_processes_names_the_field():
     two = SimpleNamespace(world_size=2, device=torch.device("cpu"))
     with pytest.raises(ConfigError, match="batch_size: 9 does not split evenly over 2 processes"):
         SearchRun(SearchConfig(dataset="digits", batch_size=9, device="cpu"), None, dist=two)
+
+
+def test_start_records_from_before_world_size_read_as_one_process():
+    from ddarts.search.events import record_to_event
+
+    record = {"type": "start", "run_dir": "r", "config": {}, "device": "cpu", "n_cells": 3, "reductions": [1, 2],
+              "primitives": ["skip_connect"], "steps_per_epoch": 2, "total_steps": 4, "start_epoch": 0,
+              "start_step": 0, "resumed": False}
+    assert record_to_event(record).world_size == 1
+    assert record_to_event({**record, "world_size": 4}).world_size == 4

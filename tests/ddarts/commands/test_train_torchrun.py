@@ -15,6 +15,8 @@ from ddarts.parse import parse_alphas
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="torchrun signal handling differs on Windows")
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+if os.path.exists("/sys/class/net/lo"):  # loopback: gloo must not depend on the host name resolving
+    ENV.setdefault("GLOO_SOCKET_IFNAME", "lo")
 
 
 def test_two_process_training_writes_one_run_whose_sharded_evaluation_matches_a_single_process(tmp_path, capsys):

@@ -45,6 +45,8 @@ MODES = (("fair", "none"), ("ablation", "none"), ("ablation", "exact"))
 
 def run(rank: int, port: int, out_dir: str) -> None:
     os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), RANK=str(rank), WORLD_SIZE=str(WORLD))
+    if os.path.exists("/sys/class/net/lo"):  # loopback: gloo must not depend on the host name resolving
+        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
     torch.set_default_dtype(torch.float64)
     torch.set_num_threads(1)  # two processes on a 2-core machine: more threads only thrash
     dist = Distributed(LaunchInfo(rank, WORLD, rank), torch.device("cpu"))

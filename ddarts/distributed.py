@@ -21,7 +21,6 @@ import torch.distributed as dist
 
 from ddarts.errors import DdartsError
 
-ENV_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK")
 T = TypeVar("T")
 
 
@@ -80,14 +79,14 @@ class Distributed:
     def __init__(self, info: LaunchInfo, device: torch.device):
         self.info = info
         self.device = device
-        if not dist.is_initialized():
+        self._owns_group = not dist.is_initialized()
+        if self._owns_group:
             backend = "nccl" if device.type == "cuda" else "gloo"
             if device.type == "cuda":
                 torch.cuda.set_device(device)
                 dist.init_process_group(backend, device_id=device)
             else:
                 dist.init_process_group(backend)
-        self._owns_group = True
         # Host-side decisions (stop, errors) must not queue behind GPU work: a gloo group of their own.
         self.control_group = dist.new_group(backend="gloo") if device.type == "cuda" else None
 
@@ -108,17 +107,12 @@ class Distributed:
 
     # ------------------------------------------------------------------ tensors
     def mean_(self, tensors: Sequence[torch.Tensor]) -> None:
-        """Average tensors across processes in place, in one all_reduce (no host sync on CUDA)."""
-        if not tensors:
-            return
-        flat = torch.cat([t.reshape(-1) for t in tensors])
-        dist.all_reduce(flat)
-        flat.div_(self.world_size)
-        offset = 0
-        for t in tensors:
-            n = t.numel()
-            t.copy_(flat[offset:offset + n].view_as(t))
-            offset += n
+        """Average tensors across processes in place, one all_reduce per dtype (no host sync on CUDA)."""
+        def average(flat: torch.Tensor) -> None:
+            dist.all_reduce(flat)
+            flat.div_(self.world_size)
+
+        _flattened(tensors, average)
 
     def sum_(self, tensor: torch.Tensor) -> None:
         """Add a tensor up across processes in place."""
@@ -130,23 +124,9 @@ class Distributed:
         dist.all_gather_object(out, value, group=self.control_group)
         return out
 
-    def mean(self, tensor: torch.Tensor) -> torch.Tensor:
-        out = tensor.clone()
-        self.mean_([out])
-        return out
-
     def broadcast_(self, tensors: Sequence[torch.Tensor]) -> None:
         """Copy rank 0's values into every replica: one broadcast per dtype, not one per tensor."""
-        by_dtype: dict[torch.dtype, list[torch.Tensor]] = {}
-        for t in tensors:
-            by_dtype.setdefault(t.dtype, []).append(t)
-        for group in by_dtype.values():
-            flat = torch.cat([t.reshape(-1) for t in group])
-            dist.broadcast(flat, src=0)
-            offset = 0
-            for t in group:
-                t.copy_(flat[offset:offset + t.numel()].view_as(t))
-                offset += t.numel()
+        _flattened(tensors, lambda flat: dist.broadcast(flat, src=0))
 
     def replicas_agree(self, tensors: Sequence[torch.Tensor]) -> bool:
         """Whether every process holds the same values (compares a checksum, max minus min over ranks)."""
@@ -160,10 +140,7 @@ class Distributed:
     def any(self, flag: bool) -> bool:
         """True on every process when it is true on any (used to stop all replicas at the same step)."""
         value = torch.tensor([1 if flag else 0], dtype=torch.int32)
-        if self.control_group is None:
-            dist.all_reduce(value, op=dist.ReduceOp.MAX)
-        else:
-            dist.all_reduce(value, op=dist.ReduceOp.MAX, group=self.control_group)
+        dist.all_reduce(value, op=dist.ReduceOp.MAX, group=self.control_group)
         return bool(value.item())
 
     def agree(self, error: BaseException | None) -> None:
@@ -179,13 +156,29 @@ class Distributed:
             rank, message = failed[0]
             raise DistributedError(f"process {rank} failed: {message}")
 
-    def barrier(self) -> None:
-        dist.barrier(group=self.control_group)
-
     def close(self) -> None:
         if self._owns_group and dist.is_initialized():
             dist.destroy_process_group()
             self._owns_group = False
+
+
+def _flattened(tensors: Sequence[torch.Tensor], collective: Callable[[torch.Tensor], None]) -> None:
+    """Run `collective` on one flat buffer per dtype and copy the result back into `tensors`."""
+    by_dtype: dict[torch.dtype, list[torch.Tensor]] = {}
+    for t in tensors:
+        by_dtype.setdefault(t.dtype, []).append(t)
+    for group in by_dtype.values():
+        flat = torch.cat([t.reshape(-1) for t in group])
+        collective(flat)
+        offset = 0
+        for t in group:
+            t.copy_(flat[offset:offset + t.numel()].view_as(t))
+            offset += t.numel()
+
+
+def any_process(dist: Distributed | None, flag: bool) -> bool:
+    """`flag` on a single process; under torchrun, true everywhere if true on any process."""
+    return dist.any(flag) if dist is not None else flag
 
 
 def start(spec: str, info: LaunchInfo | None = None) -> Distributed | None:

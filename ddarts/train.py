@@ -7,14 +7,12 @@ step boundaries and always leave a checkpoint that resumes the run exactly.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 import os
 from dataclasses import dataclass, fields
 from typing import Any, Iterator, Union
 
 from ddarts.genotype import DartsGenotype, Genotype
-from ddarts.search.config import ConfigError
+from ddarts.config_fields import ConfigError, ConfigRecord, check_choice, check_device, check_flags, check_number
 from ddarts.search.events import DatasetProgress
 
 TRAIN_DATASETS = ("cifar10", "cifar100", "imagenet", "digits")
@@ -24,7 +22,7 @@ RESUME_MUTABLE = ("device", "amp", "num_workers", "data_dir", "download", "log_e
 
 
 @dataclass(frozen=True)
-class TrainConfig:
+class TrainConfig(ConfigRecord):
     """Defaults follow the DARTS/FairDARTS/D-DARTS CIFAR recipe (600 epochs, SGD 0.025 cosine to 0, cutout 16,
     drop path 0.2, auxiliary 0.4). `label_smoothing=None` means 0.1 on ImageNet, 0 elsewhere; `amp=None` means
     mixed precision on CUDA only."""
@@ -62,24 +60,11 @@ class TrainConfig:
         self.validate()
 
     def validate(self) -> None:
-        def number(name: str, lo: float | None = None, hi: float | None = None, *, integer: bool = False,
-                   optional: bool = False, lo_open: bool = False) -> None:
-            value = getattr(self, name)
-            if value is None and optional:
-                return
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-                raise ConfigError(name, f"expected {'an integer' if integer else 'a number'}, got {value!r}")
-            if not math.isfinite(value):
-                raise ConfigError(name, f"must be finite, got {value!r}")
-            if lo is not None and (value <= lo if lo_open else value < lo):
-                raise ConfigError(name, f"must be {'>' if lo_open else '>='} {lo}, got {value!r}")
-            if hi is not None and value > hi:
-                raise ConfigError(name, f"must be <= {hi}, got {value!r}")
+        def number(name: str, lo: float | None = None, hi: float | None = None, **kinds: bool) -> None:
+            check_number(self, name, lo, hi, **kinds)
 
-        if self.dataset not in TRAIN_DATASETS:
-            raise ConfigError("dataset", f"{self.dataset!r} is not one of {', '.join(TRAIN_DATASETS)}")
-        if self.amp_dtype not in AMP_DTYPES:
-            raise ConfigError("amp_dtype", f"{self.amp_dtype!r} is not one of {', '.join(AMP_DTYPES)}")
+        check_choice(self, "dataset", TRAIN_DATASETS)
+        check_choice(self, "amp_dtype", AMP_DTYPES)
         if not isinstance(self.data_dir, str) or not self.data_dir.strip():
             raise ConfigError("data_dir", "must be a non-empty path")
         number("num_workers", 0, 64, integer=True)
@@ -106,16 +91,10 @@ class TrainConfig:
         number("label_smoothing", 0.0, 1.0, optional=True)
         number("seed", 0, 2**63 - 1, integer=True)
         number("log_every", 1, integer=True)
-        for name in ("download", "channels_last"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(name, f"expected true or false, got {getattr(self, name)!r}")
+        check_flags(self, "download", "channels_last")
         if self.amp is not None and not isinstance(self.amp, bool):
             raise ConfigError("amp", f"expected true, false or null, got {self.amp!r}")
-        device = self.device
-        if not isinstance(device, str) or not (
-            device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
-        ):
-            raise ConfigError("device", f"expected auto, cpu, cuda or cuda:N, got {device!r}")
+        check_device(self.device)
 
     @property
     def smoothing(self) -> float:
@@ -127,21 +106,7 @@ class TrainConfig:
     def input_kind(self) -> str:
         return "imagenet" if self.dataset == "imagenet" else "cifar"
 
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
-        if not isinstance(data, dict):
-            raise ConfigError("config", f"expected a JSON object, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(unknown[0], f"unknown training configuration field (known: {', '.join(sorted(known))})")
-        return cls(**data)
-
-    def replace(self, **changes: Any) -> "TrainConfig":
-        return dataclasses.replace(self, **changes)
+    unknown_field_label = "unknown training configuration field"
 
 
 # ---------------------------------------------------------------------------------------------- events

@@ -12,7 +12,8 @@ from ddarts.data import DATASET_INFO, load_dataset
 from ddarts.errors import DataError, GenotypeError, RunFolderError
 from ddarts.genotype import Genotype
 from ddarts.train import TrainConfig
-from ddarts.train_loop import evaluate_model, resolve_device
+from ddarts.devices import resolve_device
+from ddarts.train_loop import evaluate_model
 from ddarts.train_run import CHECKPOINT_FILE, load_checkpoint
 
 

@@ -24,7 +24,8 @@ from torch import nn
 from ddarts.batches import BatchStream
 from ddarts.data import ImageData, load_dataset
 from ddarts.data_sources import FolderData
-from ddarts.distributed import Distributed, agreed, main_first
+from ddarts.devices import resolve_device
+from ddarts.distributed import Distributed, agreed, any_process, main_first
 from ddarts.errors import DdartsError, RunFolderError
 from ddarts.genotype import DartsGenotype, Genotype
 from ddarts.search.config import ConfigError
@@ -52,19 +53,6 @@ from ddarts.train_run import (
     read_run,
     save_checkpoint,
 )
-
-
-def resolve_device(name: str) -> torch.device:
-    """'auto' picks CUDA when present; asking for CUDA without one is an input error, not a crash."""
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(name)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise DdartsError(f"device {name!r} requested but CUDA is not available; use --device cpu")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise DdartsError(f"device {name!r} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
-    return device
 
 
 def prepare_genotype(genotype: Genotype | DartsGenotype, layers: int | None, dataset: str) -> Genotype:
@@ -339,7 +327,8 @@ class _Training:
                 if self.step % config.log_every == 0 or self.step_in_epoch == self.steps_per_epoch:
                     self.metrics.append(train_event_record(event))
                 yield event
-                if self._stop_requested(control) and self.step_in_epoch < self.steps_per_epoch:
+                stop = any_process(self.dist, control is not None and control.stop_requested)  # same step everywhere
+                if stop and self.step_in_epoch < self.steps_per_epoch:
                     yield from self._stop(elapsed())
                     return
             self.scheduler.step()
@@ -362,7 +351,7 @@ class _Training:
             self.totals = {"loss": 0.0, "correct": 0, "count": 0}
             done = self.epoch == config.epochs
             yield self._checkpoint(elapsed(), finished=done)
-            if not done and self._stop_requested(control):
+            if not done and any_process(self.dist, control is not None and control.stop_requested):
                 yield from self._stop(elapsed())
                 return
         assert last is not None
@@ -379,11 +368,6 @@ class _Training:
         self.dist.sum_(totals)
         total_loss, hits, count = totals.tolist()
         return total_loss / count, round(hits), round(count)
-
-    def _stop_requested(self, control: Any) -> bool:
-        """Under torchrun every process stops at the same step if any of them was asked to."""
-        wanted = control is not None and control.stop_requested
-        return self.dist.any(wanted) if self.dist is not None else wanted
 
     def _stop(self, elapsed: float) -> Iterator[TrainEvent]:
         """Record the stop, then save, so the checkpoint's share of the log ends with the stop record."""

@@ -9,13 +9,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import signal
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from ddarts.errors import DdartsError
+from ddarts.interrupts import StopOnSignals
 from ddarts.progress import ProgressBar, format_duration
 from ddarts.search.config import (
     ABLATION_GRADS, AMP_DTYPES, DATASETS, LOSSES, MIXINGS, PARSE_METHODS, ConfigError, SearchConfig,
@@ -127,28 +127,7 @@ def default_run_dir(config: SearchConfig) -> Path:
     return Path("runs") / f"{config.dataset}-{config.loss}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
-class _Interrupts:
-    """First Ctrl-C (or SIGTERM, as sent by torchrun and batch schedulers): stop after the current step and
-    checkpoint. Second: abort at once."""
-
-    def __init__(self, control, report) -> None:
-        self.control = control
-        self.report = report
-        self.previous = None
-
-    def __enter__(self) -> "_Interrupts":
-        self.previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGINT, signal.SIGTERM)}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        for sig, handler in self.previous.items():
-            signal.signal(sig, handler)
-
-    def _handle(self, signum, frame) -> None:
-        if self.control.stop_requested:
-            raise KeyboardInterrupt
-        self.control.stop()
-        self.report("Stopping after the current step and writing a checkpoint (Ctrl-C again to abort now)...")
+STOP_MESSAGE = "Stopping after the current step and writing a checkpoint (Ctrl-C again to abort now)..."
 
 
 def run(args: argparse.Namespace) -> int:
@@ -205,7 +184,7 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
         else:
             print(message, file=out, flush=True)
 
-    with _Interrupts(control, say):
+    with StopOnSignals(control, say, STOP_MESSAGE):
         try:
             for event in events:
                 if isinstance(event, DatasetProgress):
@@ -269,7 +248,7 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
 
 
 def _consume_quietly(events, control, rank: int) -> int:
-    with _Interrupts(control, lambda message: None):
+    with StopOnSignals(control, lambda message: None, STOP_MESSAGE):
         for event in events:
             if isinstance(event, Stopped):
                 return 130

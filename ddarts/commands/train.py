@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 from ddarts.errors import DdartsError
+from ddarts.interrupts import StopOnSignals
 from ddarts.genotype import PARSE_METHODS
 from ddarts.progress import ProgressBar, format_duration
 from ddarts.search.config import ConfigError
@@ -190,38 +190,27 @@ def run(args: argparse.Namespace) -> int:
             dist.close()
 
 
+STOP_MESSAGE = "\nstopping after the current step (Ctrl-C again aborts without a checkpoint)"
+
+
 def _run_replica(config, run_dir: Path, genotype, resume: bool, dist) -> int:
     """A torchrun process other than rank 0: trains its shard, prints only its own errors."""
     control = SearchControl()
-    previous = {sig: signal.signal(sig, lambda signum, frame: control.stop()) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
+    with StopOnSignals(control, lambda message: None, STOP_MESSAGE):
         for event in train(config, run_dir, genotype, control=control, resume=resume, dist=dist):
             if isinstance(event, TrainStopped):
                 return 130
         return 0
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _run(args: argparse.Namespace, config, run_dir: Path, genotype, resume: bool, dist) -> int:
     control = SearchControl()
     resume_prefix = f"torchrun --nproc_per_node {dist.world_size} -m " if dist is not None else ""
-    previous = None
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        control.stop()
-        print("\nstopping after the current step (Ctrl-C again aborts without a checkpoint)", file=sys.stderr)
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
     bar: ProgressBar | None = None
     datasets = _DatasetReporter()
     result: TrainFinished | TrainStopped | None = None
-    try:
-        previous = signal.signal(signal.SIGINT, on_sigint)
-        previous_term = signal.signal(signal.SIGTERM, on_sigint)  # torchrun and batch schedulers stop with it
-    except ValueError:  # not the main thread: no Ctrl-C handling
-        previous = previous_term = None
+    interrupts = StopOnSignals(control, lambda message: print(message, file=sys.stderr), STOP_MESSAGE).install()
     try:
         for event in train(config, run_dir, genotype, control=control, resume=resume, dist=dist):
             if isinstance(event, DatasetProgress):
@@ -255,10 +244,7 @@ def _run(args: argparse.Namespace, config, run_dir: Path, genotype, resume: bool
             bar.close()
         if datasets.bar is not None:
             datasets.bar.close()
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
-        if previous_term is not None:
-            signal.signal(signal.SIGTERM, previous_term)
+        interrupts.restore()
     if isinstance(result, TrainStopped):
         print(f"stopped at step {result.step} (epoch {result.epoch + 1}); checkpoint {result.checkpoint}; "
               f"continue with: {resume_prefix}ddarts train --resume {run_dir}", file=sys.stderr)

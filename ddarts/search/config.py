@@ -6,13 +6,12 @@ rejected with a message naming the field before any data is touched or any file 
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import math
 from dataclasses import dataclass, fields
-from typing import Any
 
-from ddarts.errors import DdartsError
+from ddarts.config_fields import (
+    ConfigError, ConfigRecord, check_choice, check_device, check_flags, check_number,
+)
 
 DATASETS = ("cifar10", "cifar100", "imagenet", "digits")
 LOSSES = ("fair", "ablation")
@@ -22,16 +21,8 @@ PARSE_METHODS = ("darts", "sparse", "edge")
 AMP_DTYPES = ("bfloat16", "float16")
 
 
-class ConfigError(DdartsError, ValueError):
-    """A configuration value is out of range; `field` names the culprit."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(f"{field_name}: {message}")
-        self.field = field_name
-
-
 @dataclass(frozen=True)
-class SearchConfig:
+class SearchConfig(ConfigRecord):
     # data
     dataset: str = "cifar100"
     data_dir: str = "data"
@@ -81,23 +72,10 @@ class SearchConfig:
     # ------------------------------------------------------------------ validation
     def validate(self) -> None:
         def choice(name: str, options: tuple[str, ...]) -> None:
-            value = getattr(self, name)
-            if value not in options:
-                raise ConfigError(name, f"{value!r} is not one of {', '.join(options)}")
+            check_choice(self, name, options)
 
-        def number(name: str, lo: float | None = None, hi: float | None = None, *, integer: bool = False,
-                    lo_open: bool = False) -> None:
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ConfigError(name, f"expected a number, got {value!r}")
-            if integer and not isinstance(value, int):
-                raise ConfigError(name, f"expected an integer, got {value!r}")
-            if not math.isfinite(value):
-                raise ConfigError(name, f"must be finite, got {value!r}")
-            if lo is not None and (value <= lo if lo_open else value < lo):
-                raise ConfigError(name, f"must be {'>' if lo_open else '>='} {lo}, got {value!r}")
-            if hi is not None and value > hi:
-                raise ConfigError(name, f"must be <= {hi}, got {value!r}")
+        def number(name: str, lo: float | None = None, hi: float | None = None, **kinds: bool) -> None:
+            check_number(self, name, lo, hi, **kinds)
 
         choice("dataset", DATASETS)
         choice("loss", LOSSES)
@@ -119,8 +97,7 @@ class SearchConfig:
         number("w_abl", 0.0)
         number("epochs", 1, 100_000, integer=True)
         number("batch_size", 2, 65_536, integer=True)
-        if self.steps_per_epoch is not None:
-            number("steps_per_epoch", 1, integer=True)
+        number("steps_per_epoch", 1, integer=True, optional=True)
         number("lr", 0.0, lo_open=True)
         number("lr_min", 0.0)
         if self.lr_min > self.lr:
@@ -138,33 +115,10 @@ class SearchConfig:
         number("threshold", 0.0, 1.0)
         number("seed", 0, 2**63 - 1, integer=True)
         number("checkpoint_every", 0, integer=True)
-        for name in ("download", "amp", "channels_last"):
-            if not isinstance(getattr(self, name), bool):
-                raise ConfigError(name, f"expected true or false, got {getattr(self, name)!r}")
-        device = self.device
-        if not isinstance(device, str) or not (
-            device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
-        ):
-            raise ConfigError("device", f"expected auto, cpu, cuda or cuda:N, got {device!r}")
+        check_flags(self, "download", "amp", "channels_last")
+        check_device(self.device)
 
     # ------------------------------------------------------------------ serialisation
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "SearchConfig":
-        """Build from a mapping; unknown keys are an error so a typo never goes unnoticed."""
-        if not isinstance(data, dict):
-            raise ConfigError("config", f"expected a JSON object, got {type(data).__name__}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(unknown[0], f"unknown configuration field (known: {', '.join(sorted(known))})")
-        return cls(**data)
-
-    def replace(self, **changes: Any) -> "SearchConfig":
-        return dataclasses.replace(self, **changes)
-
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 

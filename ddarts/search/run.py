@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 from ddarts import atomic
-from ddarts.distributed import Distributed, agreed, main_first
+from ddarts.devices import describe_device, resolve_device
+from ddarts.distributed import Distributed, agreed, any_process, main_first
 from ddarts.errors import DataError, DdartsError, RunFolderError
 from ddarts.ops import PRIMITIVES
 from ddarts.search.config import PARSE_METHODS, ConfigError, SearchConfig
@@ -35,25 +36,6 @@ CHECKPOINT_NAME = "checkpoint.pt"
 CHECKPOINT_VERSION = 1
 RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every")
 """Config fields that may differ when resuming: they do not change the searched numbers."""
-
-
-def resolve_device(spec: str) -> torch.device:
-    if spec == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    device = torch.device(spec)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise ConfigError("device", f"{spec} requested but CUDA is not available here; use cpu or auto")
-        if device.index is not None and device.index >= torch.cuda.device_count():
-            raise ConfigError("device", f"{spec} requested but only {torch.cuda.device_count()} CUDA device(s) exist")
-    return device
-
-
-def describe_device(device: torch.device) -> str:
-    if device.type == "cuda":
-        index = device.index if device.index is not None else torch.cuda.current_device()
-        return f"cuda:{index} ({torch.cuda.get_device_name(index)})"
-    return f"cpu ({torch.get_num_threads()} threads)"
 
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
@@ -339,7 +321,7 @@ class _Loop:
                     self._clock = time.perf_counter()  # paused time is not search time
                     if not control.stop_requested:
                         yield StateChanged("running")
-                if self._stop_requested():
+                if any_process(run.dist, control.stop_requested):  # every process stops at the same step
                     yield from self._stop()
                     return
                 train_batch = next(self.train_stream)
@@ -362,11 +344,6 @@ class _Loop:
             yield from self._flush()
             yield from self._end_epoch()
         yield from self._finish()
-
-    def _stop_requested(self) -> bool:
-        """Under torchrun every process stops at the same step if any of them was asked to."""
-        wanted = self.run_.control.stop_requested
-        return self.run_.dist.any(wanted) if self.run_.dist is not None else wanted
 
     def _flush(self) -> Iterator[Event]:
         metrics = self._consume()

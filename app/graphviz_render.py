@@ -12,10 +12,17 @@ import itertools
 import weakref
 from typing import Any, Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import (
+    QCoreApplication,
+    QObject,
+    QRunnable,
+    QThreadPool,
+    Signal,
+    Slot,
+)
 
-from ddarts.diagram import render
 from ddarts.errors import DdartsError
+from ddarts.genotype.diagram import render
 
 
 def describe_error(error: BaseException) -> str:
@@ -177,7 +184,7 @@ class GraphvizRenderer(LatestCall):
     """Renders DOT to SVG bytes off the GUI thread; `rendered(request_id, svg)` for the newest request.
 
     One renderer per view: the coalescing is per renderer, so two views never drop each other's work.
-    `render_fn` (DOT text -> SVG bytes) defaults to `ddarts.diagram.render`.
+    `render_fn` (DOT text -> SVG bytes) defaults to `ddarts.genotype.diagram.render`.
     """
 
     rendered = Signal(int, bytes)

@@ -12,16 +12,19 @@ from pathlib import Path
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMenu, QMessageBox, QSplitter, QTabWidget,
-    QToolBar, QVBoxLayout, QWidget,
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
-
-from ddarts import __version__
-from ddarts.errors import DdartsError
-from ddarts.genotype import Genotype
-from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState
-from ddarts.search import SearchConfig
-from ddarts.search.events import Failed, Stopped
 
 from app.gui_gc import GuiThreadCollector
 from app.presets import load_presets
@@ -41,6 +44,12 @@ from app.widgets.network_overview import NetworkOverview
 from app.widgets.search_form import SearchForm
 from app.widgets.status_bar import RunStatusBar
 from app.worker import SearchRunner
+from ddarts import __version__
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import Genotype
+from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState
+from ddarts.search import SearchConfig
+from ddarts.search.events import Failed, Stopped
 
 DEFAULT_SIZE = QSize(1500, 950)
 POLL_INTERVAL_MS = 1000

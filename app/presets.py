@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from app.resources import PRESETS
 from ddarts.errors import DdartsError
 from ddarts.search.config import ConfigError, SearchConfig
-
-from app.resources import PRESETS
 
 
 @dataclass(frozen=True)

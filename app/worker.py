@@ -16,7 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ddarts.errors import DdartsError
-from ddarts.search import SearchConfig, SearchControl, recorded_search
+from ddarts.runs import recorded_search
+from ddarts.search import SearchConfig, SearchControl
 from ddarts.search.events import DatasetProgress, StepMetrics
 
 BATCH_INTERVAL_S = 0.05

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ddarts.parse import op_weights
-
 from app.run_model import RunModel
+from ddarts.genotype.parse import op_weights
 
 
 def weight_name(mixing: str | None) -> str:

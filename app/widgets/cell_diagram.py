@@ -24,16 +24,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddarts.diagram import cell_dot
-from ddarts.errors import DdartsError
-from ddarts.genotype import DartsGenotype, Edge, Genotype, as_genotype
-from ddarts.ops import reduction_positions
-from ddarts.parse import parse_alphas
-from ddarts.runs import RunState
-
 from app.graphviz_render import GraphvizRenderer, describe_error
 from app.run_model import RunModel
 from app.widgets.svg_view import SvgView
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import DartsGenotype, Edge, Genotype, as_genotype
+from ddarts.genotype.diagram import cell_dot
+from ddarts.genotype.parse import parse_alphas
+from ddarts.runs import RunState
+from ddarts.space.ops import reduction_positions
 
 PARSE_METHODS = ("darts", "sparse", "edge")
 DEFAULT_METHOD = "edge"

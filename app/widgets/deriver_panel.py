@@ -32,17 +32,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-import ddarts.count
-from ddarts.derive import derive
-from ddarts.errors import DdartsError
-from ddarts.genotype import DartsGenotype, Genotype
-from ddarts.network import INPUT_KINDS
-from ddarts.sources import genotype_from_source
-
+import ddarts.nets.count
 from app.graphviz_render import LatestCall, describe_error
 from app.run_model import RunModel
-from app.widgets.cell_diagram import DEFAULT_METHOD, DEFAULT_THRESHOLD, PARSE_METHODS, parse_epoch
+from app.widgets.cell_diagram import (
+    DEFAULT_METHOD,
+    DEFAULT_THRESHOLD,
+    PARSE_METHODS,
+    parse_epoch,
+)
 from app.widgets.export_dialog import ExportControls
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import DartsGenotype, Genotype
+from ddarts.genotype.derive import derive
+from ddarts.genotype.sources import genotype_from_source
+from ddarts.nets.network import INPUT_KINDS
 
 DEFAULT_CHANNELS = {"cifar": 36, "imagenet": 48}
 DATASET_CLASSES = {"cifar10": 10, "cifar100": 100, "imagenet": 1000, "digits": 10}
@@ -591,7 +595,7 @@ class DeriverPanel(QWidget):
             return
 
         def job() -> tuple[tuple, Any]:
-            return key, ddarts.count.describe_network(genotype, **options)
+            return key, ddarts.nets.count.describe_network(genotype, **options)
 
         self.stats_busy.show()
         self._stats_runner.cancel()  # the numbers on the way are for other inputs

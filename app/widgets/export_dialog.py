@@ -1,6 +1,6 @@
 """Export a network from the GUI: folder choice, a worker thread, a progress bar and the outcome boxes.
 
-`ddarts.export.export_network` builds, traces, converts and checks the network, which takes from
+`ddarts.export.formats.export_network` builds, traces, converts and checks the network, which takes from
 seconds to minutes; it runs off the GUI thread and reports through its progress callback, relayed
 to the GUI thread by a queued signal. Outcome boxes are window-modal but non-blocking so a live
 search keeps updating behind them.
@@ -24,10 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-import ddarts.export
-from ddarts.genotype import Genotype
-
+import ddarts.export.formats
 from app.graphviz_render import LatestCall
+from ddarts.genotype.core import Genotype
 
 
 def export_target(folder: Path, layers: int) -> Path:
@@ -118,7 +117,7 @@ class ExportControls(QWidget):
             def progress(fraction: float, message: str) -> None:
                 relay.progress.emit(float(fraction), str(message))
 
-            return ddarts.export.export_network(genotype, out_dir, source=source, progress=progress, **options)
+            return ddarts.export.formats.export_network(genotype, out_dir, source=source, progress=progress, **options)
 
         self._out_dir = out_dir
         self.progress_bar.setValue(0)

@@ -1,7 +1,7 @@
 """The whole searched network as a chain of cells; clicking a cell selects it in every view.
 
 Cell boxes are found in the rendered SVG by their Graphviz node titles (`cell<i>`, as written by
-`ddarts.diagram.network_dot`), so the selection highlight is an overlay and never costs a re-render.
+`ddarts.genotype.diagram.network_dot`), so the selection highlight is an overlay and never costs a re-render.
 """
 
 from __future__ import annotations
@@ -14,14 +14,19 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
-from ddarts.diagram import network_dot
-from ddarts.errors import DdartsError
-from ddarts.genotype import Genotype
-
 from app.graphviz_render import GraphvizRenderer, describe_error
 from app.run_model import RunModel
-from app.widgets.cell_diagram import DEFAULT_METHOD, DEFAULT_THRESHOLD, PARSE_METHODS, parse_epoch, per_cell
+from app.widgets.cell_diagram import (
+    DEFAULT_METHOD,
+    DEFAULT_THRESHOLD,
+    PARSE_METHODS,
+    parse_epoch,
+    per_cell,
+)
 from app.widgets.svg_view import SvgView
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import Genotype
+from ddarts.genotype.diagram import network_dot
 
 _CELL_TITLE = re.compile(r"cell\s*_?(\d+)")
 _SVG_NS = "{http://www.w3.org/2000/svg}"

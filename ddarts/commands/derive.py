@@ -9,10 +9,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ddarts.derive import derive
 from ddarts.errors import DdartsError
-from ddarts.genotype import PARSE_METHODS, DartsGenotype, Genotype
-from ddarts.sources import genotype_from_source
+from ddarts.genotype.core import PARSE_METHODS, DartsGenotype, Genotype
+from ddarts.genotype.derive import derive
+from ddarts.genotype.sources import genotype_from_source
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from ddarts.data import DATASET_INFO
+from ddarts.data.catalogue import DATASET_INFO
+from ddarts.errors import DdartsError
+from ddarts.train.evaluate import evaluate_checkpoint
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,9 +30,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ddarts.errors import DdartsError
-    from ddarts.train_eval import evaluate_checkpoint
-
     for name in ("batch_size", "max_batches"):
         value = getattr(args, name)
         if value is not None and value < 1:

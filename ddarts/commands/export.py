@@ -6,7 +6,7 @@ import argparse
 
 from ddarts.commands.derive import add_source_arguments, load_source
 from ddarts.commands.info import add_network_arguments
-from ddarts.export import export_network, load_weights
+from ddarts.export.formats import export_network, load_weights
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

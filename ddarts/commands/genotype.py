@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from ddarts.errors import DdartsError
-from ddarts.genotype import PARSE_METHODS, DartsGenotype, as_genotype
-from ddarts.sources import genotype_from_source
+from ddarts.genotype.core import PARSE_METHODS, DartsGenotype, as_genotype
+from ddarts.genotype.sources import genotype_from_source
 
 DEFAULT_LAYERS = 20
 

@@ -6,10 +6,10 @@ import argparse
 import json
 
 from ddarts.commands.derive import add_source_arguments, load_source
-from ddarts.count import build_counted_network, network_stats
-from ddarts.derive import derive
-from ddarts.genotype import DartsGenotype, Genotype
-from ddarts.network import DEFAULT_LAYERS, INPUT_KINDS, resolve_genotype
+from ddarts.genotype.core import DartsGenotype, Genotype
+from ddarts.genotype.derive import derive
+from ddarts.nets.count import build_counted_network, network_stats
+from ddarts.nets.network import DEFAULT_LAYERS, INPUT_KINDS, resolve_genotype
 
 
 def add_network_arguments(parser: argparse.ArgumentParser) -> None:

@@ -14,14 +14,30 @@ import time
 from pathlib import Path
 from typing import Any
 
+from ddarts.commands.progress import ProgressBar, format_duration
 from ddarts.errors import DdartsError
-from ddarts.interrupts import StopOnSignals
-from ddarts.progress import ProgressBar, format_duration
+from ddarts.runs import RunReader, recorded_search
+from ddarts.runtime import distributed
+from ddarts.runtime.interrupts import StopOnSignals
+from ddarts.search import SearchControl
 from ddarts.search.config import (
-    ABLATION_GRADS, AMP_DTYPES, DATASETS, LOSSES, MIXINGS, PARSE_METHODS, ConfigError, SearchConfig,
+    ABLATION_GRADS,
+    AMP_DTYPES,
+    DATASETS,
+    LOSSES,
+    MIXINGS,
+    PARSE_METHODS,
+    SearchConfig,
 )
 from ddarts.search.events import (
-    CheckpointSaved, DatasetProgress, EpochMetrics, Failed, Finished, GenotypeParsed, RunStarted, StepMetrics,
+    CheckpointSaved,
+    DatasetProgress,
+    EpochMetrics,
+    Failed,
+    Finished,
+    GenotypeParsed,
+    RunStarted,
+    StepMetrics,
     Stopped,
 )
 from ddarts.search.run import RESUMABLE_OVERRIDES
@@ -131,9 +147,6 @@ STOP_MESSAGE = "Stopping after the current step and writing a checkpoint (Ctrl-C
 
 
 def run(args: argparse.Namespace) -> int:
-    from ddarts import distributed
-    from ddarts.search import SearchControl, recorded_search
-
     control = SearchControl()
     if args.resume:
         given = _given(args)
@@ -142,8 +155,6 @@ def run(args: argparse.Namespace) -> int:
             what = ", ".join(["--" + n.replace("_", "-") for n in fixed] + (["--config"] if args.config else [])
                              + (["--out"] if args.out else []))
             raise DdartsError(f"{what} cannot be combined with --resume: a resumed search keeps its configuration")
-        from ddarts.runs import RunReader
-
         run_dir = Path(args.resume)
         saved = RunReader(run_dir).config
         config = saved.replace(**given) if given else None

@@ -8,17 +8,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ddarts.commands.progress import ProgressBar, format_duration
+from ddarts.data.progress import DatasetProgress
 from ddarts.errors import DdartsError
-from ddarts.interrupts import StopOnSignals
-from ddarts.genotype import PARSE_METHODS
-from ddarts.progress import ProgressBar, format_duration
+from ddarts.genotype.core import PARSE_METHODS
+from ddarts.genotype.sources import genotype_from_source
+from ddarts.runtime import distributed
+from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.search.config import ConfigError
 from ddarts.search.control import SearchControl
-from ddarts.search.events import DatasetProgress
 from ddarts.train import (
-    AMP_DTYPES,
-    RESUME_MUTABLE,
-    TRAIN_DATASETS,
     TrainCheckpoint,
     TrainConfig,
     TrainEpoch,
@@ -28,6 +27,8 @@ from ddarts.train import (
     TrainStopped,
     train,
 )
+from ddarts.train.config import AMP_DTYPES, RESUME_MUTABLE, TRAIN_DATASETS
+from ddarts.train.folder import read_run
 
 DEFAULTS = TrainConfig()
 # option dest -> TrainConfig field; every option defaults to None so a resume can tell what was given
@@ -112,8 +113,6 @@ def _search_dataset(source: Path) -> str | None:
 
 
 def _new_run(args: argparse.Namespace) -> tuple[TrainConfig, Any, Path]:
-    from ddarts.sources import genotype_from_source
-
     if not args.source or not args.out:
         raise DdartsError("give SOURCE and --out RUN for a new run, or --resume RUN to continue one")
     source = Path(args.source)
@@ -130,8 +129,6 @@ def _new_run(args: argparse.Namespace) -> tuple[TrainConfig, Any, Path]:
 
 
 def _resume_run(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
-    from ddarts.train_run import read_run
-
     if args.source or args.out or args.parse is not None or args.threshold is not None:
         raise DdartsError("--resume continues the run as configured; drop SOURCE, --out, --parse and --threshold")
     run_dir = Path(args.resume)
@@ -171,8 +168,6 @@ def _percent(x: float) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ddarts import distributed
-
     if args.resume:
         config, run_dir = _resume_run(args)
         genotype, resume = None, True

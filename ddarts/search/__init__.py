@@ -2,9 +2,9 @@
 
 from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.control import SearchControl
-from ddarts.search.run import CHECKPOINT_NAME, SearchRun, load_checkpoint, recorded_search, resolve_device, search
+from ddarts.search.run import SearchRun, load_checkpoint, resolve_device, search
 
 __all__ = [
-    "CHECKPOINT_NAME", "ConfigError", "SearchConfig", "SearchControl", "SearchRun", "load_checkpoint",
-    "recorded_search", "resolve_device", "search",
+    "ConfigError", "SearchConfig", "SearchControl", "SearchRun", "load_checkpoint",
+    "resolve_device", "search",
 ]

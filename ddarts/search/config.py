@@ -9,8 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, fields
 
-from ddarts.config_fields import (
-    ConfigError, ConfigRecord, check_choice, check_device, check_flags, check_number,
+from ddarts.config import (
+    ConfigError,
+    ConfigRecord,
+    check_choice,
+    check_device,
+    check_flags,
+    check_number,
 )
 
 DATASETS = ("cifar10", "cifar100", "imagenet", "digits")

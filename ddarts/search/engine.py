@@ -7,7 +7,7 @@ Design points (paper §5.3 names memory and time as the method's weakness):
   ablated one and leave BatchNorm running statistics alone;
 - metrics stay on the device as one packed tensor; the caller reads them one step later, so nothing inside a
   step waits for the device;
-- under torchrun (`ddarts.distributed`) each process sees a slice of the batch; α gradients, weight gradients,
+- under torchrun (`ddarts.runtime.distributed`) each process sees a slice of the batch; α gradients, weight gradients,
   marginal contributions and metrics are averaged across processes at the points where the single-process
   engine would have used whole-batch means, so every replica takes the same step.
 """
@@ -22,11 +22,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ddarts.distributed import Distributed
-from ddarts.ops import EDGES, PRIMITIVES
+from ddarts.nets.supernet import Supernet, frozen_bn_statistics
+from ddarts.runtime.distributed import Distributed
 from ddarts.search.config import SearchConfig
 from ddarts.search.losses import ablation_loss_gradient, ablation_losses, zero_one_loss
-from ddarts.search.supernet import Supernet, frozen_bn_statistics
+from ddarts.space.ops import EDGES, PRIMITIVES
 
 ABLATION_SEED_OFFSET = 0x5EED
 """The ablation generator is seeded from the run seed plus this, so it never mirrors the data order."""

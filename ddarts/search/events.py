@@ -12,7 +12,8 @@ from typing import Any, Union
 
 import numpy as np
 
-from ddarts.genotype import Genotype
+from ddarts.data.progress import DatasetProgress
+from ddarts.genotype.core import Genotype
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,6 @@ class RunStarted:
     start_step: int  # global steps already done (non-zero on resume)
     resumed: bool = False
     world_size: int = 1  # processes sharing each batch (torchrun); 1 for a single device
-
-
-@dataclass(frozen=True)
-class DatasetProgress:
-    """Dataset preparation (download, extraction, loading); total is 0 when unknown."""
-
-    dataset: str
-    stage: str  # "download", "extract", "load", "ready"
-    done: int
-    total: int
-    message: str = ""
 
 
 @dataclass(frozen=True)

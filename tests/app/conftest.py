@@ -10,7 +10,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from typing import Callable
 
 import pytest
-
 from gui_test_support import synthetic_run, tiny_digits_config
 
 
@@ -36,7 +35,7 @@ def data_dir(tmp_path_factory) -> str:
 @pytest.fixture(scope="session")
 def finished_run(tmp_path_factory, data_dir) -> str:
     """A finished tiny digits search (5 cells: the fewest Algorithm 1 can grow), written without Qt."""
-    from ddarts.search import recorded_search
+    from ddarts.runs import recorded_search
 
     run_dir = tmp_path_factory.mktemp("finished") / "run"
     for _event in recorded_search(tiny_digits_config(data_dir=data_dir, cells=5), run_dir):

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from ddarts.ops import EDGES, PRIMITIVES, reduction_positions
-from ddarts.parse import op_shares, parse_alphas
+from ddarts.genotype.parse import op_shares, parse_alphas
 from ddarts.search.config import SearchConfig
 from ddarts.search.events import (
-    AlphaSnapshot, EpochMetrics, Finished, GenotypeParsed, RunStarted, StepMetrics,
+    AlphaSnapshot,
+    EpochMetrics,
+    Finished,
+    GenotypeParsed,
+    RunStarted,
+    StepMetrics,
 )
+from ddarts.space.ops import EDGES, PRIMITIVES, reduction_positions
 
 
 def tiny_digits_config(**changes) -> SearchConfig:

@@ -13,16 +13,15 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from ddarts.diagram import render
-from ddarts.errors import DdartsError
-from ddarts.genotype import Genotype
-from ddarts.ops import EDGES, PRIMITIVES, reduction_positions
-from ddarts.search.config import SearchConfig
-from ddarts.search.events import AlphaSnapshot, Finished, GenotypeParsed, RunStarted
-
 from app.graphviz_render import LatestCall
 from app.run_model import RunModel
 from app.widgets.cell_diagram import CellDiagram
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import Genotype
+from ddarts.genotype.diagram import render
+from ddarts.search.config import SearchConfig
+from ddarts.search.events import AlphaSnapshot, Finished, GenotypeParsed, RunStarted
+from ddarts.space.ops import EDGES, PRIMITIVES, reduction_positions
 
 CELLS = 4
 SEP3 = PRIMITIVES.index("sep_conv_3x3")

@@ -15,18 +15,17 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-import ddarts.count
-import ddarts.export
-from ddarts.derive import algorithm1
-from ddarts.errors import DdartsError
-from ddarts.ops import EDGES, PRIMITIVES, reduction_positions
-from ddarts.search.config import SearchConfig
-from ddarts.search.events import AlphaSnapshot, RunStarted
-
+import ddarts.export.formats
+import ddarts.nets.count
 from app.graphviz_render import LatestCall
 from app.run_model import RunModel
 from app.widgets.deriver_panel import DeriverPanel
 from app.widgets.export_dialog import export_target
+from ddarts.errors import DdartsError
+from ddarts.genotype.derive import algorithm1
+from ddarts.search.config import SearchConfig
+from ddarts.search.events import AlphaSnapshot, RunStarted
+from ddarts.space.ops import EDGES, PRIMITIVES, reduction_positions
 
 CELLS = 8
 LONG = 240_000  # ms: the machine running the tests may be busy
@@ -165,7 +164,7 @@ def test_invalid_inputs_show_a_readable_message(qtbot: QtBot, model: RunModel, t
 
 
 def test_counts_run_off_the_gui_thread_and_only_the_newest_is_shown(qtbot: QtBot, model: RunModel, monkeypatch):
-    real = ddarts.count.describe_network
+    real = ddarts.nets.count.describe_network
     gate = threading.Event()
     calls: list[tuple[int, int]] = []
 
@@ -174,7 +173,7 @@ def test_counts_run_off_the_gui_thread_and_only_the_newest_is_shown(qtbot: QtBot
         gate.wait(30)
         return real(genotype, **options)
 
-    monkeypatch.setattr(ddarts.count, "describe_network", recording)
+    monkeypatch.setattr(ddarts.nets.count, "describe_network", recording)
     panel = make_panel(qtbot, model)
     panel.set_layers(CELLS)
     qtbot.waitUntil(lambda: len(calls) == 1, timeout=LONG)
@@ -216,7 +215,7 @@ def test_export_failure_shows_an_error_box(qtbot: QtBot, model: RunModel, tmp_pa
         progress(0.4, "tracing")
         raise DdartsError(f"{out_dir}: the disk is full")
 
-    monkeypatch.setattr(ddarts.export, "export_network", failing)
+    monkeypatch.setattr(ddarts.export.formats, "export_network", failing)
     panel = make_panel(qtbot, model)
     panel.set_layers(CELLS)
     (tmp_path / "keep.txt").write_text("mine")

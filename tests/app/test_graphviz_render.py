@@ -15,12 +15,11 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
-from ddarts.diagram import cell_dot, render
-from ddarts.errors import DdartsError
-from ddarts.genotype import Genotype
-
 from app.graphviz_render import GraphvizRenderer, LatestCall
 from app.widgets.svg_view import SvgView
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import Genotype
+from ddarts.genotype.diagram import cell_dot, render
 
 CELL = (("sep_conv_3x3", 2, 0), ("skip_connect", 2, 1), ("dil_conv_3x3", 3, 2), ("max_pool_3x3", 4, 0),
         ("sep_conv_5x5", 5, 3))

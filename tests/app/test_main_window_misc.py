@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from gui_test_support import synthetic_run, tiny_digits_config
 from PySide6.QtCore import Qt
-
-from ddarts.search import recorded_search
-from ddarts.search.events import CheckpointSaved, DatasetProgress, Failed
 
 import app.main_window as main_window_module
 from app.main_window import MainWindow
-
-from gui_test_support import synthetic_run, tiny_digits_config
+from ddarts.runs import recorded_search
+from ddarts.search.events import CheckpointSaved, DatasetProgress, Failed
 
 
 def test_failed_event_shows_a_dialog_and_leaves_the_run_resumable(qtbot, window, tmp_path):

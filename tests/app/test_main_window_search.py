@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import numpy as np
+from gui_test_support import tiny_digits_config
 from PySide6.QtCore import QTimer
 
 from ddarts.runs import RunReader
-
-from gui_test_support import tiny_digits_config
 
 SEARCH_TIMEOUT_MS = 240_000
 

@@ -13,15 +13,14 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from ddarts.diagram import render
-from ddarts.errors import DdartsError
-from ddarts.ops import EDGES, PRIMITIVES, reduction_positions
-from ddarts.search.config import SearchConfig
-from ddarts.search.events import AlphaSnapshot, RunStarted
-
 from app.graphviz_render import LatestCall
 from app.run_model import RunModel
 from app.widgets.network_overview import NetworkOverview, cell_elements
+from ddarts.errors import DdartsError
+from ddarts.genotype.diagram import render
+from ddarts.search.config import SearchConfig
+from ddarts.search.events import AlphaSnapshot, RunStarted
+from ddarts.space.ops import EDGES, PRIMITIVES, reduction_positions
 
 CELLS = 5
 

@@ -10,7 +10,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def test_ddarts_imports_no_qt():
-    code = ("import sys, ddarts, ddarts.runs, ddarts.search, ddarts.parse, ddarts.genotype; "
+    code = ("import sys, ddarts, ddarts.runs, ddarts.search, ddarts.genotype.parse, ddarts.genotype.core; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph', 'app')]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)

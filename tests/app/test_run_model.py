@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from app.run_model import RunModel
 from ddarts.runs import RunState
 from ddarts.search.events import StepMetrics
-
-from app.run_model import RunModel
 
 
 def test_updates_are_coalesced_to_the_timer(qtbot, make_run):

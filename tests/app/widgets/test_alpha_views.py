@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ddarts.ops import PRIMITIVES
-from ddarts.parse import op_weights, weight_histogram
-
 from app.run_model import RunModel
 from app.widgets.alpha_heatmap import EDGE_LABELS, AlphaHeatmap
 from app.widgets.alpha_histogram import ALL, BINS, AlphaHistogram
+from ddarts.genotype.parse import op_weights, weight_histogram
+from ddarts.space.ops import PRIMITIVES
 
 
 def test_histogram_counts_selected_cell_and_all_cells(qtbot, make_run):

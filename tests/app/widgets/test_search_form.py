@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import fields
 from pathlib import Path
 
-from ddarts.search.config import SearchConfig
-
 from app.presets import load_presets
 from app.widgets.search_form import RUN_DIR_FIELD, SearchForm
+from ddarts.search.config import SearchConfig
 
 
 def make_form(qtbot, tmp_path, **kwargs) -> SearchForm:

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 import ddarts.cli
-from ddarts.derive import derive_genotype
 from ddarts.genotype import Genotype, load_genotype
-from ddarts.ops import PRIMITIVES
+from ddarts.genotype.derive import derive_genotype
 from ddarts.search.config import SearchConfig
+from ddarts.space.ops import PRIMITIVES
 
 REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference-genotypes"
 SPARSE = REFERENCE / "D-DARTS_threshold_sparse_cifar10_0.85_50.txt"

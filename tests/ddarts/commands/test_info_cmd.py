@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 import ddarts.cli
-from ddarts.count import describe_network
 from ddarts.genotype import load_genotype
+from ddarts.nets.count import describe_network
 
 REFERENCE = Path(__file__).resolve().parents[2] / "data" / "reference-genotypes"
 SPARSE = REFERENCE / "D-DARTS_threshold_sparse_cifar10_0.85_50.txt"
@@ -76,7 +76,7 @@ def test_missing_source(tmp_path, capsys):
 
 
 def test_layout_without_room_for_the_auxiliary_head(tmp_path, capsys):
-    from ddarts.genotype import Genotype
+    from ddarts.genotype.core import Genotype
 
     cell = (("sep_conv_3x3", 2, 0), ("skip_connect", 2, 1))
     Genotype(cells=(cell,) * 4, reductions=(0, 1, 2)).save(tmp_path / "g.json")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import ddarts.cli
-from ddarts.parse import parse_alphas
+from ddarts.genotype.parse import parse_alphas
 from ddarts.search.config import SearchConfig
-from ddarts.train_run import load_checkpoint
+from ddarts.train.folder import load_checkpoint
 
 TINY = ["--dataset", "digits", "--epochs", "1", "--init-channels", "4", "--batch-size", "16", "--steps-per-epoch",
         "3", "--eval-batch-size", "16", "--eval-batches", "2", "--device", "cpu"]

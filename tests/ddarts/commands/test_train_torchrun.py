@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from ddarts.cli import main
-from ddarts.parse import parse_alphas
+from ddarts.genotype.parse import parse_alphas
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="torchrun signal handling differs on Windows")
 

@@ -9,7 +9,7 @@ import os
 
 import torch
 
-from ddarts.distributed import Distributed, LaunchInfo
+from ddarts.runtime.distributed import Distributed, LaunchInfo
 from ddarts.search.config import SearchConfig
 from ddarts.search.engine import SearchEngine
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import socket
 
+import distributed_worker as worker
 import pytest
 import torch
 import torch.multiprocessing as mp
 import torch.nn.functional as F
 
-import distributed_worker as worker
-from ddarts.distributed import DistributedError, LaunchInfo, device_for, launch_info
+from ddarts.runtime.distributed import (
+    DistributedError,
+    LaunchInfo,
+    device_for,
+    launch_info,
+)
 from ddarts.search.losses import ablation_losses, zero_one_loss
 
 

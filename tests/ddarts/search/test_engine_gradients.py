@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from ddarts.nets.supernet import batchnorms
 from ddarts.search.config import SearchConfig
 from ddarts.search.engine import SearchEngine
 from ddarts.search.losses import ablation_losses, zero_one_loss
-from ddarts.search.supernet import batchnorms
 
 
 @pytest.fixture

@@ -8,11 +8,18 @@ import pytest
 import torch
 
 from ddarts.errors import RunFolderError
-from ddarts.runs import RunReader
-from ddarts.search import SearchConfig, SearchControl, load_checkpoint, recorded_search, search
+from ddarts.runs import RunReader, recorded_search
+from ddarts.search import SearchConfig, SearchControl, load_checkpoint, search
 from ddarts.search.config import ConfigError
 from ddarts.search.events import (
-    AlphaSnapshot, CheckpointSaved, EpochMetrics, Finished, GenotypeParsed, RunStarted, StateChanged, StepMetrics,
+    AlphaSnapshot,
+    CheckpointSaved,
+    EpochMetrics,
+    Finished,
+    GenotypeParsed,
+    RunStarted,
+    StateChanged,
+    StepMetrics,
     Stopped,
 )
 

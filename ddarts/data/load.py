@@ -1,0 +1,71 @@
+"""One entry point for every dataset: `load_dataset(name, data_dir, split)`."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ddarts.data.catalogue import (
+    DATASET_INFO,
+    DIGITS_TRAIN_SIZE,
+    SPLITS,
+    ImageData,
+    dataset_progress,
+)
+from ddarts.data.progress import DatasetProgress
+from ddarts.data.sources import FolderData, load_cifar
+from ddarts.errors import DataError
+
+
+def _check_split(name: str, split: str) -> str:
+    if name == "imagenet" and split == "val":
+        return "test"
+    if split not in SPLITS:
+        raise DataError(f"unknown split {split!r} for dataset {name!r}; expected one of {', '.join(SPLITS)}")
+    return split
+
+
+def load_digits_split(split: str = "train") -> ImageData:
+    """scikit-learn's bundled 8x8 digits as 3x32x32 uint8 images: a dataset that needs no download."""
+    from sklearn.datasets import load_digits
+
+    split = _check_split("digits", split)
+    bunch = load_digits()
+    pixels = torch.from_numpy(bunch.images.astype(np.float32)) * (255.0 / 16.0)
+    big = torch.nn.functional.interpolate(pixels[:, None], size=(32, 32), mode="bilinear", align_corners=False)
+    images = big.round().clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1).contiguous()
+    labels = torch.from_numpy(bunch.target.astype(np.int64))
+    order = np.random.default_rng(0).permutation(len(labels))
+    chosen = torch.from_numpy(order[:DIGITS_TRAIN_SIZE] if split == "train" else order[DIGITS_TRAIN_SIZE:])
+    return ImageData(images[chosen].contiguous(), labels[chosen].contiguous(), DATASET_INFO["digits"])
+
+
+def load_dataset(
+    name: str,
+    data_dir: str,
+    split: str = "train",
+    *,
+    download: bool = True,
+    progress: Callable[[DatasetProgress], None] | None = None,
+    image_size: int | None = None,
+    num_workers: int = 4,
+) -> ImageData | FolderData:
+    """Load one split. CIFAR is downloaded into `data_dir` when missing (with progress reports, nothing printed);
+    digits needs no files; imagenet reads `data_dir/train/<class>/*` or `data_dir/val/<class>/*`.
+
+    `image_size` (imagenet only) overrides the 224 px crop, `num_workers` its loader processes.
+    """
+    if name not in DATASET_INFO:
+        raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_INFO)}")
+    split = _check_split(name, split)
+    if name == "digits":
+        data = load_digits_split(split)
+    elif name in ("cifar10", "cifar100"):
+        data = load_cifar(name, data_dir, split, download=download, progress=progress)
+    else:
+        data = FolderData.open(data_dir, split, image_size=image_size, num_workers=num_workers)
+    if progress is not None:
+        progress(dataset_progress(name, "ready", len(data), len(data), f"{name} {split}: {len(data)} images"))
+    return data

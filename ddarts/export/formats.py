@@ -1,0 +1,397 @@
+"""Export a derived network as a self-contained folder: genotype, weights, TorchScript, ONNX, model card.
+
+Everything is written into a hidden sibling folder and renamed into place at the end, so a failed or
+interrupted export leaves nothing behind; the ONNX file is only kept when onnxruntime reproduces the
+PyTorch outputs. The exported programs take images at the input kind's resolution (32x32 CIFAR,
+224x224 ImageNet), any batch size, and return logits only (the auxiliary head serves training only).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import tempfile
+import uuid
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ddarts import __version__
+from ddarts.atomic import write_bytes, write_text
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import DartsGenotype, Genotype
+from ddarts.nets.count import NetworkStats, network_stats
+from ddarts.nets.network import (
+    INPUT_RESOLUTION,
+    DerivedNetwork,
+    resolve_genotype,
+    strip_auxiliary,
+)
+
+Progress = Callable[[float, str], None]
+
+GENOTYPE_FILE = "genotype.json"
+WEIGHTS_FILE = "model.safetensors"
+TORCHSCRIPT_FILE = "model.torchscript.pt"
+EXPORTED_PROGRAM_FILE = "model.pt2"
+ONNX_FILE = "model.onnx"
+CARD_FILE = "MODEL_CARD.md"
+ONNX_OPSET = 17
+TOLERANCE = 1e-4
+CHECK_BATCH = 2
+_STATE_PREFIXES = ("module.", "_orig_mod.")
+
+
+class ExportError(DdartsError):
+    """An export cannot be written or its programs do not reproduce the network."""
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    out_dir: Path
+    files: tuple[str, ...]
+    stats: NetworkStats
+    layers: int
+    trained: bool
+    program_format: str
+    """"torchscript" (model.torchscript.pt) or "torch.export" (model.pt2, when tracing failed)."""
+    onnx_exporter: str
+    onnx_max_abs_diff: float
+    program_max_abs_diff: float
+
+
+class LogitsOnly(nn.Module):
+    """The network with a single tensor output, which tracing and ONNX need (no None aux output)."""
+
+    def __init__(self, net: DerivedNetwork):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)[0]
+
+
+# ---------------------------------------------------------------------------------------------- weights
+def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """A state_dict from a `ddarts train` checkpoint (its "model" entry) or from a plain state_dict file."""
+    file = Path(path)
+    if not file.is_file():
+        raise ExportError(f"{file}: no such weights file")
+    try:
+        data = torch.load(file, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for a corrupt or foreign file
+        raise ExportError(f"{file}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
+    if isinstance(data, dict) and isinstance(data.get("model"), dict):
+        data = data["model"]
+    if not isinstance(data, dict) or not data or not all(
+            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in data.items()):
+        raise ExportError(f"{file}: expected a state_dict (names to tensors) or a checkpoint with a 'model' state_dict")
+    return dict(data)
+
+
+def _clean_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    for prefix in _STATE_PREFIXES:
+        if state_dict and all(k.startswith(prefix) for k in state_dict):
+            state_dict = {k[len(prefix):]: v for k, v in state_dict.items()}
+    return strip_auxiliary(state_dict)
+
+
+def _load_into(net: nn.Module, state_dict: dict[str, torch.Tensor]) -> None:
+    own = net.state_dict()
+    missing = sorted(set(own) - set(state_dict))
+    unexpected = sorted(set(state_dict) - set(own))
+    wrong = sorted(k for k in set(own) & set(state_dict) if tuple(own[k].shape) != tuple(state_dict[k].shape))
+    if missing or unexpected or wrong:
+        details = []
+        for label, keys in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", wrong)):
+            if keys:
+                details.append(f"{len(keys)} {label} (e.g. {keys[0]})")
+        raise ExportError(
+            "weights do not fit this network: " + "; ".join(details)
+            + ". Check --layers, --init-channels, --classes and --input against the training run"
+        )
+    net.load_state_dict(state_dict, strict=True)
+
+
+# ---------------------------------------------------------------------------------------------- programs
+def _max_abs_diff(a: torch.Tensor | np.ndarray, b: torch.Tensor) -> float:
+    a = torch.as_tensor(np.asarray(a)) if not isinstance(a, torch.Tensor) else a
+    return float((a.detach().float() - b.detach().float()).abs().max())
+
+
+def _torchscript_bytes(model: nn.Module, example: torch.Tensor) -> bytes:
+    with warnings.catch_warnings():
+        # Tracing is deprecated upstream yet still the portable TorchScript route; the shape test in
+        # FactorizedReduce is constant at the fixed export resolution, which is what TracerWarning flags.
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch\.jit")
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        traced = torch.jit.trace(model, example)
+        buffer = io.BytesIO()
+        torch.jit.save(traced, buffer)
+    return buffer.getvalue()
+
+
+def _load_torchscript(data: bytes) -> torch.jit.ScriptModule:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=FutureWarning, module=r"torch\.jit")
+        return torch.jit.load(io.BytesIO(data), map_location="cpu")
+
+
+def _exported_program_bytes(model: nn.Module, example: torch.Tensor) -> bytes:
+    batch = torch.export.Dim("batch", min=1)
+    program = torch.export.export(model, (example,), dynamic_shapes={"x": {0: batch}})
+    buffer = io.BytesIO()
+    torch.export.save(program, buffer)
+    return buffer.getvalue()
+
+
+def _load_exported_program(data: bytes) -> nn.Module:
+    return torch.export.load(io.BytesIO(data)).module()
+
+
+def _onnx_legacy(model: nn.Module, example: torch.Tensor) -> bytes:
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+        torch.onnx.export(model, (example,), buffer, dynamo=False, opset_version=ONNX_OPSET,
+                          input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+    return buffer.getvalue()
+
+
+def _onnx_dynamo(model: nn.Module, example: torch.Tensor) -> bytes:
+    batch = torch.export.Dim("batch", min=1)
+    program = torch.onnx.export(model, (example,), dynamo=True, opset_version=max(ONNX_OPSET, 18),
+                                input_names=["input"], output_names=["logits"],
+                                dynamic_shapes={"x": {0: batch}}, external_data=False, verbose=False)
+    return program.model_proto.SerializeToString()
+
+
+def _onnx_bytes(model: nn.Module, example: torch.Tensor) -> tuple[bytes, str]:
+    """The TorchScript-based exporter first (seconds instead of tens of seconds), dynamo if it fails."""
+    try:
+        return _onnx_legacy(model, example), "torchscript"
+    except Exception as legacy_exc:  # removed or failing in this torch build: try the dynamo exporter
+        try:
+            return _onnx_dynamo(model, example), "dynamo"
+        except Exception as exc:
+            raise ExportError(f"ONNX export failed with both exporters: {legacy_exc}; {exc}") from None
+
+
+def _run_onnx(data: bytes, x: torch.Tensor) -> np.ndarray:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(data, options, providers=["CPUExecutionProvider"])
+    (out,) = session.run(None, {session.get_inputs()[0].name: x.numpy()})
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- folder
+def _prepare_target(out_dir: Path, force: bool) -> Path:
+    """Refuse a non-empty target unless forced; return the parent folder, created if needed."""
+    if out_dir.parent == out_dir:
+        raise ExportError(f"{out_dir}: cannot export into the root folder")
+    if out_dir.exists() or out_dir.is_symlink():
+        if out_dir.is_symlink() or not out_dir.is_dir():
+            raise ExportError(f"{out_dir}: exists and is not a folder")
+        if any(out_dir.iterdir()) and not force:
+            raise ExportError(f"{out_dir}: folder exists and is not empty (use --force to replace it)")
+    parent = out_dir.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ExportError(f"{parent}: cannot create the output's parent folder ({exc.strerror or exc})") from None
+    if not parent.is_dir():
+        raise ExportError(f"{parent}: not a folder, cannot write the export there")
+    return parent
+
+
+def _umask() -> int:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
+
+
+def _make_partial_folder(out_dir: Path) -> Path:
+    """A hidden sibling of `out_dir` with ordinary permissions (mkdtemp would make it private)."""
+    for _ in range(100):
+        tmp = out_dir.parent / f".{out_dir.name}.{uuid.uuid4().hex[:8]}.partial"
+        try:
+            tmp.mkdir()
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name next to {out_dir}")
+
+
+def _share_files(folder: Path) -> None:
+    """Atomic writes create private files; an export is meant to be shared like any other file."""
+    mode = 0o666 & ~_umask()
+    for entry in folder.iterdir():
+        entry.chmod(mode)
+
+
+def _publish(tmp: Path, out_dir: Path) -> None:
+    """Move the finished folder into place; a replaced folder is removed only after the move."""
+    old: Path | None = None
+    if out_dir.exists():
+        if any(out_dir.iterdir()):
+            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
+            os.replace(out_dir, old / "previous")
+        else:
+            out_dir.rmdir()
+    os.replace(tmp, out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def model_card(genotype: Genotype, stats: NetworkStats, *, source: str | None, trained: bool, weights: str | None,
+               input_kind: str, init_channels: int, num_classes: int, program_file: str) -> str:
+    status = (f"**trained** (weights from `{weights}`)" if trained
+              else "**architecture only, untrained**: the weights are random initialisation")
+    side = stats.input_size[-1]
+    reductions = ", ".join(map(str, genotype.reductions)) or "none"
+    threshold = "n/a" if genotype.threshold is None else f"{genotype.threshold:g}"
+    rows = [
+        ("status", status),
+        ("source", f"`{source}`" if source else "unknown"),
+        ("parse method", genotype.method or "unknown"),
+        ("threshold", threshold),
+        ("layers", f"{genotype.n_cells} (reductions at {reductions})"),
+        ("init channels", str(init_channels)),
+        ("parameters", f"{stats.params:,} ({stats.params / 1e6:.2f}M, auxiliary head not included)"),
+        ("multiply-adds", f"{stats.macs:,} ({stats.macs / 1e6:.1f}M) per image"),
+        ("input", f"{input_kind}: float32 N x 3 x {side} x {side}, normalised as in training"),
+        ("classes", str(num_classes)),
+        ("ddarts version", __version__),
+    ]
+    lines = ["# Model card", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in rows]
+    lines += [
+        "",
+        "## Files",
+        f"- `{GENOTYPE_FILE}`: the architecture, one cell per layer (`ddarts info {GENOTYPE_FILE}` describes it)",
+        f"- `{WEIGHTS_FILE}`: weights for `ddarts.nets.network.build_network(genotype, init_channels={init_channels}, "
+        f"num_classes={num_classes}, input_kind=\"{input_kind}\", auxiliary=False)`",
+        f"- `{program_file}`: the network as a program, logits only, batch size free",
+        f"- `{ONNX_FILE}`: the same in ONNX (opset {ONNX_OPSET} or later), input `input`, output `logits`, "
+        f"checked against PyTorch with onnxruntime (max abs diff <= {TOLERANCE:g})",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def export_network(genotype: Genotype | DartsGenotype, out_dir: str | os.PathLike, *,
+                   state_dict: dict[str, torch.Tensor] | None = None, layers: int | None = None,
+                   init_channels: int = 36, num_classes: int = 10, input_kind: str = "cifar",
+                   source: str | None = None, progress: Progress | None = None, force: bool = False,
+                   weights_label: str | None = None) -> ExportResult:
+    """Write the export folder; nothing is left at `out_dir` unless every file was written and checked."""
+    report = progress or (lambda fraction, message: None)
+    shown = Path(out_dir)
+    out_dir = Path(os.path.abspath(out_dir))  # "." or "x/.." must name a real folder with a real parent
+    report(0.0, "building the network")
+    resolved = resolve_genotype(genotype, layers, input_kind)
+    net = DerivedNetwork(resolved, init_channels=init_channels, num_classes=num_classes, input_kind=input_kind,
+                         auxiliary=False)
+    trained = state_dict is not None
+    if state_dict is not None:
+        report(0.05, "loading weights")
+        _load_into(net, _clean_state_dict(state_dict))
+    net.eval()
+    parent = _prepare_target(out_dir, force)
+    try:
+        tmp = _make_partial_folder(out_dir)
+    except OSError as exc:
+        raise ExportError(f"{parent}: cannot write the export there ({exc.strerror or exc})") from None
+    try:
+        result = _write_export(tmp, shown, net, resolved, report, trained=trained,
+                               source=source if source is not None else resolved.source,
+                               weights_label=weights_label, input_kind=input_kind,
+                               init_channels=init_channels, num_classes=num_classes)
+        report(0.97, "moving the export into place")
+        _share_files(tmp)
+        _publish(tmp, out_dir)
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise ExportError(f"{shown}: writing the export failed ({exc.strerror or exc})") from None
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    report(1.0, f"exported to {shown}")
+    return result
+
+
+def _write_export(tmp: Path, out_dir: Path, net: DerivedNetwork, genotype: Genotype, report: Progress, *,
+                  trained: bool, source: str | None, weights_label: str | None, input_kind: str,
+                  init_channels: int, num_classes: int) -> ExportResult:
+    from safetensors.torch import save as safetensors_bytes
+
+    side = INPUT_RESOLUTION[input_kind]
+    generator = torch.Generator().manual_seed(0)
+    example = torch.randn(CHECK_BATCH, 3, side, side, generator=generator)
+    check = torch.randn(CHECK_BATCH + 1, 3, side, side, generator=generator)
+    model = LogitsOnly(net).eval()
+    with torch.no_grad():
+        expected = model(check)
+
+    report(0.1, "writing the genotype and weights")
+    genotype.save(tmp / GENOTYPE_FILE)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
+    metadata = {"format": "pt", "init_channels": str(init_channels), "num_classes": str(num_classes),
+                "input_kind": input_kind, "layers": str(genotype.n_cells),
+                "genotype": json.dumps(genotype.to_json())}
+    write_bytes(tmp / WEIGHTS_FILE, safetensors_bytes(tensors, metadata=metadata))
+
+    report(0.2, "tracing the TorchScript program")
+    try:
+        program, program_file, program_format = _torchscript_bytes(model, example), TORCHSCRIPT_FILE, "torchscript"
+        loaded = _load_torchscript(program)
+    except Exception as trace_exc:  # tracing failed: torch.export is the supported successor
+        report(0.3, "tracing failed; exporting with torch.export")
+        try:
+            program, program_file, program_format = (_exported_program_bytes(model, example),
+                                                     EXPORTED_PROGRAM_FILE, "torch.export")
+            loaded = _load_exported_program(program)
+        except Exception as exc:
+            raise ExportError(f"no program could be exported: tracing failed ({trace_exc}), "
+                              f"torch.export failed ({exc})") from None
+    with torch.no_grad():
+        program_diff = _max_abs_diff(loaded(check), expected)
+    if not program_diff <= TOLERANCE:
+        raise ExportError(f"{program_file}: outputs differ from PyTorch by {program_diff:.3g} (> {TOLERANCE:g})")
+    write_bytes(tmp / program_file, program)
+
+    report(0.45, "exporting ONNX")
+    onnx_model, exporter = _onnx_bytes(model, example)
+    report(0.7, "checking ONNX with onnxruntime")
+    onnx_diff = _max_abs_diff(_run_onnx(onnx_model, check), expected)
+    if not onnx_diff <= TOLERANCE:
+        raise ExportError(f"{ONNX_FILE}: onnxruntime outputs differ from PyTorch by {onnx_diff:.3g} "
+                          f"(> {TOLERANCE:g}); the export was not written")
+    write_bytes(tmp / ONNX_FILE, onnx_model)
+
+    report(0.85, "counting parameters and multiply-adds")
+    stats = network_stats(net)
+    write_text(tmp / CARD_FILE, model_card(genotype, stats, source=source, trained=trained, weights=weights_label,
+                                           input_kind=input_kind, init_channels=init_channels,
+                                           num_classes=num_classes, program_file=program_file))
+    files = (GENOTYPE_FILE, WEIGHTS_FILE, program_file, ONNX_FILE, CARD_FILE)
+    return ExportResult(out_dir=out_dir, files=files, stats=stats, layers=genotype.n_cells, trained=trained,
+                        program_format=program_format, onnx_exporter=exporter, onnx_max_abs_diff=onnx_diff,
+                        program_max_abs_diff=program_diff)

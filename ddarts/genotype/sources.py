@@ -1,0 +1,107 @@
+"""Where a genotype comes from: a genotype file, or the latest α of a search run folder.
+
+The deriver, the CLI and the GUI all accept "a source" so a user can point at a finished or running
+search directly, without first exporting a genotype file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ddarts.errors import GenotypeError, RunFolderError
+from ddarts.genotype import PARSE_METHODS, DartsGenotype, Genotype, load_genotype
+from ddarts.genotype.parse import MIXINGS, parse_alphas
+from ddarts.space.ops import EDGES, PRIMITIVES, reduction_positions
+
+RUN_FORMAT_VERSION = 1
+ALPHA_FILE = re.compile(r"epoch_(\d{3,})\.npy")
+
+
+def _read_run_config(run_dir: Path) -> dict[str, Any]:
+    config_file = run_dir / "config.json"
+    if not config_file.is_file():
+        raise RunFolderError(f"{run_dir}: a folder but not a run folder (no config.json)")
+    try:
+        data = json.loads(config_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise RunFolderError(f"{config_file}: unreadable ({exc})") from None
+    if not isinstance(data, dict):
+        raise RunFolderError(f"{config_file}: expected a JSON object")
+    version = data.get("format_version")
+    if version != RUN_FORMAT_VERSION or isinstance(version, bool):
+        raise RunFolderError(f"{config_file}: format_version {version!r} is not supported "
+                             f"(this version reads {RUN_FORMAT_VERSION})")
+    if data.get("kind") != "search":
+        raise RunFolderError(f"{config_file}: kind {data.get('kind')!r} is not a search run; "
+                             "only search runs hold α to parse")
+    config = data.get("config")
+    if not isinstance(config, dict):
+        raise RunFolderError(f"{config_file}: 'config' must be a JSON object")
+    return config
+
+
+def _config_value(config: dict[str, Any], key: str, run_dir: Path) -> Any:
+    if key not in config:
+        raise RunFolderError(f"{run_dir / 'config.json'}: config.{key} is missing")
+    return config[key]
+
+
+def latest_alpha_file(run_dir: Path) -> tuple[int, Path]:
+    """The highest-numbered alphas/epoch_NNN.npy, with its epoch."""
+    alpha_dir = run_dir / "alphas"
+    found = []
+    if alpha_dir.is_dir():
+        for entry in alpha_dir.iterdir():
+            match = ALPHA_FILE.fullmatch(entry.name)
+            if match and entry.is_file():
+                found.append((int(match.group(1)), entry))
+    if not found:
+        raise RunFolderError(f"{run_dir}: the run has no α yet (no alphas/epoch_NNN.npy)")
+    return max(found)
+
+
+def _load_alphas(path: Path, cells: int) -> np.ndarray:
+    try:
+        array = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise RunFolderError(f"{path}: not a readable .npy array ({exc})") from None
+    expected = (cells, len(EDGES), len(PRIMITIVES))
+    if not isinstance(array, np.ndarray) or array.shape != expected:
+        raise RunFolderError(f"{path}: α of shape {getattr(array, 'shape', None)}, expected {expected} "
+                             f"for {cells} cells")
+    if not np.issubdtype(array.dtype, np.floating):
+        raise RunFolderError(f"{path}: α of dtype {array.dtype}, expected floating point")
+    return array
+
+
+def genotype_from_source(path: str | os.PathLike, method: str | None = None,
+                         threshold: float | None = None) -> Genotype | DartsGenotype:
+    """A genotype file as stored (method/threshold do not apply), or a run folder's latest α parsed."""
+    source = Path(path)
+    if not source.exists():
+        raise GenotypeError(f"{source}: no such genotype file or run folder")
+    if source.is_file():
+        return load_genotype(source)
+    config = _read_run_config(source)
+    cells = _config_value(config, "cells", source)
+    if isinstance(cells, bool) or not isinstance(cells, int) or cells < 3:
+        raise RunFolderError(f"{source / 'config.json'}: config.cells must be an integer >= 3, got {cells!r}")
+    mixing = _config_value(config, "mixing", source)
+    if mixing not in MIXINGS:
+        raise RunFolderError(f"{source / 'config.json'}: config.mixing {mixing!r} is not one of {', '.join(MIXINGS)}")
+    if method is None:
+        method = _config_value(config, "parse", source)
+    if method not in PARSE_METHODS:
+        raise GenotypeError(f"parse method {method!r} is not one of {', '.join(PARSE_METHODS)}")
+    if threshold is None:
+        threshold = _config_value(config, "threshold", source)
+    epoch, alpha_file = latest_alpha_file(source)
+    alphas = _load_alphas(alpha_file, cells)
+    return parse_alphas(alphas, method, threshold, reduction_positions(cells), mixing=mixing,
+                        source=f"{source} (epoch {epoch})")

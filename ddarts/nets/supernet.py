@@ -1,0 +1,173 @@
+"""The D-DARTS search supernet: n individually parameterised cells chained into one proxy network.
+
+Every cell owns its own α (14 edges × 7 ops) instead of sharing a normal and a reduce α as in DARTS.
+The forward pass can record the inputs of every cell, so that the marginal-contribution passes can
+restart from the cell they ablate instead of recomputing the cells before it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ddarts.space.ops import (
+    EDGES,
+    N_NODES,
+    PRIMITIVES,
+    FactorizedReduce,
+    ReLUConvBN,
+    build_op,
+    is_pooling,
+    reduction_positions,
+)
+
+STEM_MULTIPLIER = 3
+
+
+def mix_weights(alpha: torch.Tensor, mixing: str) -> torch.Tensor:
+    """Op weights of one cell: independent sigmoids (FairDARTS) or a softmax per edge (DARTS)."""
+    if mixing == "sigmoid":
+        return torch.sigmoid(alpha)
+    if mixing == "softmax":
+        return F.softmax(alpha, dim=-1)
+    raise ValueError(f"unknown mixing {mixing!r}")
+
+
+class MixedOp(nn.Module):
+    """All candidate ops on one edge, summed with the edge's op weights."""
+
+    def __init__(self, channels: int, stride: int):
+        super().__init__()
+        ops = []
+        for name in PRIMITIVES:
+            op = build_op(name, channels, stride, affine=False)
+            if is_pooling(name):
+                op = nn.Sequential(op, nn.BatchNorm2d(channels, affine=False))
+            ops.append(op)
+        self.ops = nn.ModuleList(ops)
+
+    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        out = weights[0] * self.ops[0](x)
+        for k in range(1, len(self.ops)):
+            out = out + weights[k] * self.ops[k](x)
+        return out
+
+
+class SearchCell(nn.Module):
+    def __init__(self, c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool):
+        super().__init__()
+        self.reduction = reduction
+        self.preprocess0 = FactorizedReduce(c_pp, c, affine=False) if reduction_prev else ReLUConvBN(c_pp, c, 1, 1, 0, affine=False)
+        self.preprocess1 = ReLUConvBN(c_p, c, 1, 1, 0, affine=False)
+        self.edges = nn.ModuleList(
+            MixedOp(c, 2 if reduction and frm < 2 else 1) for _to, frm in EDGES
+        )
+        self.out_channels = N_NODES * c
+
+    def forward(self, s0: torch.Tensor, s1: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        row = 0
+        for _ in range(N_NODES):
+            node = None
+            for frm in range(len(states)):
+                term = self.edges[row](states[frm], weights[row])
+                node = term if node is None else node + term
+                row += 1
+            states.append(node)
+        return torch.cat(states[2:], dim=1)
+
+
+class Supernet(nn.Module):
+    """Stem, n searched cells with reductions at n//3 and 2n//3, global pooling, linear classifier."""
+
+    def __init__(self, n_cells: int, init_channels: int, num_classes: int, mixing: str = "sigmoid"):
+        super().__init__()
+        self.n_cells = n_cells
+        self.mixing = mixing
+        self.reductions = reduction_positions(n_cells)
+        c_curr = STEM_MULTIPLIER * init_channels
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, c_curr, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c_curr, affine=False),
+        )
+        c_pp, c_p, c = c_curr, c_curr, init_channels
+        cells = []
+        reduction_prev = False
+        for i in range(n_cells):
+            reduction = i in self.reductions
+            if reduction:
+                c *= 2
+            cell = SearchCell(c_pp, c_p, c, reduction, reduction_prev)
+            cells.append(cell)
+            reduction_prev = reduction
+            c_pp, c_p = c_p, cell.out_channels
+        self.cells = nn.ModuleList(cells)
+        self.classifier = nn.Linear(c_p, num_classes)
+        # One α per cell, each its own Parameter so that each cell gets its own optimizer.
+        self.alphas = nn.ParameterList(
+            nn.Parameter(torch.zeros(len(EDGES), len(PRIMITIVES))) for _ in range(n_cells)
+        )
+
+    # ------------------------------------------------------------------ parameters
+    def weight_parameters(self) -> list[nn.Parameter]:
+        alpha_ids = {id(a) for a in self.alphas}
+        return [p for p in self.parameters() if id(p) not in alpha_ids]
+
+    def alpha_parameters(self) -> list[nn.Parameter]:
+        return list(self.alphas)
+
+    def op_weights(self) -> list[torch.Tensor]:
+        return [mix_weights(a, self.mixing) for a in self.alphas]
+
+    # ------------------------------------------------------------------ forward passes
+    def forward(self, x: torch.Tensor, weights: Sequence[torch.Tensor] | None = None,
+                record: list[torch.Tensor] | None = None) -> torch.Tensor:
+        """Logits; `record` (if given) receives the stem output and every cell's output, in order."""
+        if weights is None:
+            weights = self.op_weights()
+        s = self.stem(x)
+        s0 = s1 = s
+        if record is not None:
+            record.append(s)
+        for i, cell in enumerate(self.cells):
+            s0, s1 = s1, cell(s0, s1, weights[i])
+            if record is not None:
+                record.append(s1)
+        return self.head(s1)
+
+    def head(self, s: torch.Tensor) -> torch.Tensor:
+        return self.classifier(torch.flatten(F.adaptive_avg_pool2d(s, 1), 1))
+
+    def forward_from(self, j: int, record: Sequence[torch.Tensor], weights: Sequence[torch.Tensor]) -> torch.Tensor:
+        """Logits when cells j.. are recomputed with `weights`, reusing the recorded outputs of cells < j.
+
+        record[0] is the stem output and record[k + 1] the output of cell k, as filled by `forward`.
+        """
+        s0 = record[j - 1] if j >= 1 else record[0]
+        s1 = record[j]
+        for i in range(j, self.n_cells):
+            s0, s1 = s1, self.cells[i](s0, s1, weights[i])
+        return self.head(s1)
+
+
+def batchnorms(module: nn.Module) -> Iterator[nn.modules.batchnorm._BatchNorm]:
+    for m in module.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            yield m
+
+
+@contextlib.contextmanager
+def frozen_bn_statistics(module: nn.Module) -> Iterator[None]:
+    """Batch statistics without touching running statistics: ablation passes must not perturb the supernet."""
+    bns = [bn for bn in batchnorms(module) if bn.track_running_stats]
+    for bn in bns:
+        bn.track_running_stats = False
+    try:
+        yield
+    finally:
+        for bn in bns:
+            bn.track_running_stats = True

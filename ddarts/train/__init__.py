@@ -1,0 +1,19 @@
+"""Training a derived network from scratch: configuration (config), events (events), the loop (loop), its run
+folder (folder) and evaluation of a checkpoint (evaluate)."""
+
+from ddarts.train.config import TrainConfig
+from ddarts.train.events import (
+    TrainCheckpoint,
+    TrainEpoch,
+    TrainEvent,
+    TrainFinished,
+    TrainStarted,
+    TrainStep,
+    TrainStopped,
+)
+from ddarts.train.loop import train
+
+__all__ = [
+    "TrainCheckpoint", "TrainConfig", "TrainEpoch", "TrainEvent", "TrainFinished", "TrainStarted", "TrainStep",
+    "TrainStopped", "train",
+]

@@ -1,0 +1,393 @@
+"""The training loop behind `ddarts.train.config.train`: SGD with a cosine schedule, auxiliary loss, drop-path ramp,
+gradient clipping, optional mixed precision, a test-split evaluation every epoch, checkpoint and resume.
+
+A resumed run continues bit for bit (on CPU): the checkpoint holds the model, optimizer, scheduler, scaler,
+the batch stream's (pass, position), the RNG state (drop path draws from it) and the running epoch sums.
+
+Under torchrun (`dist`) the network is wrapped in `DistributedDataParallel`, every process trains on its slice of
+each batch and evaluates its slice of the test split, and rank 0 alone writes the run folder.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+import torch
+from torch import nn
+
+from ddarts.atomic import write_json
+from ddarts.config import ConfigError
+from ddarts.data.batches import BatchStream
+from ddarts.data.catalogue import ImageData
+from ddarts.data.load import load_dataset
+from ddarts.data.progress import DatasetProgress
+from ddarts.data.sources import FolderData
+from ddarts.errors import DdartsError, RunFolderError
+from ddarts.genotype.core import DartsGenotype, Genotype
+from ddarts.genotype.derive import derive_genotype
+from ddarts.nets.network import build_network
+from ddarts.runtime.background import run_reporting
+from ddarts.runtime.devices import resolve_device
+from ddarts.runtime.distributed import Distributed, agreed, any_process, main_first
+from ddarts.runtime.folders import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    METRICS_FILE,
+    check_new_run_dir,
+    read_header,
+)
+from ddarts.train.config import RESUME_MUTABLE, TrainConfig
+from ddarts.train.evaluate import autocast_context, evaluate_model
+from ddarts.train.events import (
+    TrainCheckpoint,
+    TrainEpoch,
+    TrainEvent,
+    TrainFinished,
+    TrainStarted,
+    TrainStep,
+    TrainStopped,
+    train_event_record,
+)
+from ddarts.train.folder import (
+    MetricsLog,
+    NoLog,
+    create_run,
+    load_checkpoint,
+    read_run,
+    save_checkpoint,
+)
+
+
+def prepare_genotype(genotype: Genotype | DartsGenotype, layers: int | None, dataset: str) -> Genotype:
+    """The genotype the network is built from: a DARTS genotype stacked, a D-DARTS one derived (Algorithm 1)
+    when `layers` asks for another depth."""
+    if isinstance(genotype, DartsGenotype):
+        result = genotype.stack(layers or (14 if dataset == "imagenet" else 20))
+    elif layers is not None and layers != genotype.n_cells:
+        result = derive_genotype(genotype, layers)
+    else:
+        result = genotype
+    result.check_buildable()
+    return result
+
+
+def _rng_state(device: torch.device) -> dict[str, Any]:
+    state: dict[str, Any] = {"cpu": torch.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    return state
+
+
+def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
+    torch.set_rng_state(state["cpu"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+
+
+def _resume_config(stored: TrainConfig, given: TrainConfig | None, run_dir: Path) -> TrainConfig:
+    if given is None:
+        return stored
+    old, new = stored.to_dict(), given.to_dict()
+    for key in old:
+        if old[key] != new[key] and key not in RESUME_MUTABLE:
+            raise RunFolderError(f"{run_dir}: '{key}' cannot change when resuming ({old[key]!r} -> {new[key]!r}); "
+                                 f"only {', '.join(RESUME_MUTABLE)} may")
+    return given
+
+
+class _Training:
+    """The objects of one training session; `run()` is the generator."""
+
+    def __init__(self, config: TrainConfig, run_dir: Path, genotype: Genotype, checkpoint: dict | None,
+                 train_data: ImageData | FolderData, test_data: ImageData | FolderData, device: torch.device,
+                 dist: Distributed | None = None):
+        self.config = config
+        self.run_dir = run_dir
+        self.genotype = genotype
+        self.device = device
+        self.dist = dist
+        self.is_main = dist is None or dist.is_main
+        self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
+        if self.amp and self.device.type == "cpu" and config.amp_dtype == "float16":
+            raise ConfigError("amp_dtype", "float16 mixed precision needs CUDA; use bfloat16 or --no-amp on CPU")
+        self.channels_last = config.channels_last and self.device.type == "cuda"
+        torch.manual_seed(config.seed)
+        self.num_classes = train_data.info.num_classes
+
+        self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
+                                   input_kind=config.input_kind, auxiliary=config.auxiliary_weight > 0,
+                                   drop_path_prob=0.0).to(self.device)
+        if self.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.forward_model: nn.Module = self.model
+        if dist is not None:  # gradients averaged during backward; rank 0's weights and buffers broadcast
+            ids = [device.index] if device.type == "cuda" else None
+            self.forward_model = nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+            # drop path masks must differ between the processes' shards, as they would within one batch
+            torch.manual_seed(config.seed + 1_000_003 * dist.rank)
+        self.params = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
+        self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr, momentum=config.momentum,
+                                         weight_decay=config.weight_decay)
+        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=config.epochs,
+                                                                    eta_min=config.lr_min)
+        self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
+        self.criterion = nn.CrossEntropyLoss(label_smoothing=config.smoothing)
+        shard = (dist.rank, dist.world_size) if dist is not None else (0, 1)
+        eval_batch = config.eval_batch_size or config.batch_size
+        if dist is not None:
+            for name, value in (("batch_size", config.batch_size), ("eval_batch_size", eval_batch)):
+                if value % dist.world_size:
+                    raise ConfigError(name, f"{value} does not split evenly over {dist.world_size} processes; "
+                                            f"batch sizes are totals over all of them")
+        self.train_stream = BatchStream(train_data, None, config.batch_size, seed=config.seed, augment=True,
+                                        device=self.device, cutout=config.cutout, channels_last=self.channels_last,
+                                        shard=shard)
+        self.test_stream = BatchStream(test_data, None, eval_batch, seed=config.seed, augment=False,
+                                       device=self.device, drop_last=False, shuffle=False,
+                                       channels_last=self.channels_last, shard=shard)
+        per_pass = len(self.train_stream)
+        self.steps_per_epoch = min(per_pass, config.steps_per_epoch) if config.steps_per_epoch else per_pass
+        self.total_steps = config.epochs * self.steps_per_epoch
+
+        self.epoch = 0
+        self.step_in_epoch = 0
+        self.step = 0
+        self.best_top1 = 0.0
+        self.elapsed_before = 0.0
+        self.totals = {"loss": 0.0, "correct": 0, "count": 0}
+        self.resumed = checkpoint is not None
+        if checkpoint is not None:
+            self._load(checkpoint)
+        elif self.is_main:
+            create_run(run_dir, config.to_dict(), genotype)
+        self.metrics: MetricsLog | NoLog = MetricsLog(run_dir / METRICS_FILE) if self.is_main else NoLog()
+        if checkpoint is not None and self.is_main:
+            self.metrics.truncate(int(checkpoint["metrics_bytes"]))
+            self._update_config_file()
+
+    # ------------------------------------------------------------------ state
+    def _load(self, ck: dict[str, Any]) -> None:
+        if ck.get("finished"):
+            raise RunFolderError(f"{self.run_dir}: the run already finished all {self.config.epochs} epochs")
+        self.model.load_state_dict(ck["model"])
+        self.optimizer.load_state_dict(ck["optimizer"])
+        self.scheduler.load_state_dict(ck["scheduler"])
+        self.scaler.load_state_dict(ck["scaler"])
+        self.train_stream.load_state_dict(ck["train_stream"])
+        self.epoch, self.step_in_epoch, self.step = int(ck["epoch"]), int(ck["step_in_epoch"]), int(ck["step"])
+        self.best_top1 = float(ck["best_top1"])
+        self.elapsed_before = float(ck["elapsed_s"])
+        self.totals = dict(ck["epoch_totals"])
+        per_process = ck.get("rng_per_process")
+        if self.dist is None:
+            _set_rng_state(ck["rng"], self.device)
+        elif per_process is not None and len(per_process) == self.dist.world_size:
+            _set_rng_state(per_process[self.dist.rank], self.device)
+        # else: another number of processes than the checkpoint's; keep the fresh per-process seeds
+
+    def _update_config_file(self) -> None:
+        header = read_header(self.run_dir, kind="train")
+        if header["config"] != self.config.to_dict():
+            write_json(self.run_dir / CONFIG_FILE, dict(header, config=self.config.to_dict(),
+                                                        updated=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())))
+
+    def _save(self, elapsed: float, finished: bool = False) -> str:
+        """Every process calls this (their RNG states are gathered); rank 0 writes."""
+        path = self.run_dir / CHECKPOINT_FILE
+        rng = _rng_state(self.device)
+        per_process = None
+        if self.dist is not None:
+            per_process = self.dist.gather_objects(rng)
+        if not self.is_main:
+            return str(path)
+        save_checkpoint(path, {
+            "config": self.config.to_dict(), "genotype": self.genotype.to_json(), "num_classes": self.num_classes,
+            "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
+            "epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "step": self.step,
+            "train_stream": self.train_stream.state_dict(), "epoch_totals": dict(self.totals),
+            "best_top1": self.best_top1, "elapsed_s": elapsed, "rng": _rng_state(self.device),
+            "metrics_bytes": self.metrics.size(), "finished": finished,
+            **({"rng_per_process": per_process} if per_process is not None else {}),
+        })
+        return str(path)
+
+    def _checkpoint(self, elapsed: float, finished: bool = False) -> TrainCheckpoint:
+        event = TrainCheckpoint(self.epoch, self.step, str(self.run_dir / CHECKPOINT_FILE))
+        self.metrics.append(train_event_record(event))  # before the save: the checkpoint's log includes it
+        self._save(elapsed, finished)
+        return event
+
+    # ------------------------------------------------------------------ loop
+    def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        config = self.config
+        self.optimizer.zero_grad(set_to_none=True)
+        with autocast_context(self.device, self.amp, config.amp_dtype):
+            logits, aux = self.forward_model(x)
+            loss = self.criterion(logits.float(), y)
+            if aux is not None and config.auxiliary_weight > 0:
+                loss = loss + config.auxiliary_weight * self.criterion(aux.float(), y)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        nn.utils.clip_grad_norm_(self.model.parameters(), config.grad_clip)
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        return loss.detach(), (logits.detach().argmax(1) == y).sum()
+
+    def run(self, control: Any) -> Iterator[TrainEvent]:
+        config = self.config
+        start = time.monotonic()
+        start_step = self.step
+        elapsed = lambda: self.elapsed_before + time.monotonic() - start
+        device = str(self.device) + (f" × {self.dist.describe()}" if self.dist is not None else "")
+        started = TrainStarted(str(self.run_dir), config.to_dict(), device, self.genotype, self.params,
+                               self.steps_per_epoch, self.total_steps, config.epochs, self.epoch, self.step,
+                               self.resumed)
+        self.metrics.append(train_event_record(started))
+        yield started
+        last = None
+        while self.epoch < config.epochs:
+            drop_prob = config.drop_path * self.epoch / config.epochs
+            self.model.drop_path_prob = drop_prob
+            lr = self.optimizer.param_groups[0]["lr"]
+            self.model.train()
+            while self.step_in_epoch < self.steps_per_epoch:
+                if control is not None and control.paused and self.dist is None:
+                    while not control.wait_while_paused(0.2):
+                        pass
+                x, y = next(self.train_stream)
+                try:
+                    loss, correct = self._train_step(x, y)
+                except torch.OutOfMemoryError:
+                    raise self._oom() from None
+                self.step_in_epoch += 1
+                self.step += 1
+                loss_value, correct, n = self._step_totals(loss, correct, int(y.shape[0]))
+                self.totals["loss"] += loss_value * n
+                self.totals["correct"] += correct
+                self.totals["count"] += n
+                session = time.monotonic() - start
+                rate = (self.step - start_step) / session if session > 0 else 0.0
+                event = TrainStep(self.epoch, self.step, self.step_in_epoch, self.steps_per_epoch, self.total_steps,
+                                  loss_value, correct / n, lr, elapsed(), rate,
+                                  (self.total_steps - self.step) / rate if rate > 0 else float("nan"))
+                if self.step % config.log_every == 0 or self.step_in_epoch == self.steps_per_epoch:
+                    self.metrics.append(train_event_record(event))
+                yield event
+                stop = any_process(self.dist, control is not None and control.stop_requested)  # same step everywhere
+                if stop and self.step_in_epoch < self.steps_per_epoch:
+                    yield from self._stop(elapsed())
+                    return
+            self.scheduler.step()
+            if self.dist is not None:  # evaluate (and checkpoint) rank 0's BatchNorm statistics everywhere
+                self.dist.broadcast_(list(self.model.buffers()))
+            try:
+                last = evaluate_model(self.model, self.test_stream, amp=self.amp, amp_dtype=config.amp_dtype,
+                                      smoothing=config.smoothing, max_batches=config.eval_batches, dist=self.dist)
+            except torch.OutOfMemoryError:
+                raise self._oom() from None
+            self.best_top1 = max(self.best_top1, last.top1)
+            count = max(self.totals["count"], 1)
+            epoch_event = TrainEpoch(self.epoch, config.epochs, self.totals["loss"] / count,
+                                     self.totals["correct"] / count, last.loss, last.top1, last.top5, lr,
+                                     drop_prob, self.best_top1, elapsed())
+            self.metrics.append(train_event_record(epoch_event))
+            yield epoch_event
+            self.epoch += 1
+            self.step_in_epoch = 0
+            self.totals = {"loss": 0.0, "correct": 0, "count": 0}
+            done = self.epoch == config.epochs
+            yield self._checkpoint(elapsed(), finished=done)
+            if not done and any_process(self.dist, control is not None and control.stop_requested):
+                yield from self._stop(elapsed())
+                return
+        assert last is not None
+        finished = TrainFinished(config.epochs, self.step, self.best_top1, last.top1, last.top5, elapsed())
+        self.metrics.append(train_event_record(finished))
+        yield finished
+
+    def _step_totals(self, loss: torch.Tensor, correct: torch.Tensor, n: int) -> tuple[float, int, int]:
+        """Mean loss, hits and images of the step over every process."""
+        if self.dist is None:
+            return float(loss), int(correct), n
+        totals = torch.stack([loss.double() * n, correct.double(), torch.tensor(float(n), device=loss.device,
+                                                                                 dtype=torch.float64)])
+        self.dist.sum_(totals)
+        total_loss, hits, count = totals.tolist()
+        return total_loss / count, round(hits), round(count)
+
+    def _stop(self, elapsed: float) -> Iterator[TrainEvent]:
+        """Record the stop, then save, so the checkpoint's share of the log ends with the stop record."""
+        stopped = TrainStopped(self.epoch, self.step, str(self.run_dir / CHECKPOINT_FILE))
+        self.metrics.append(train_event_record(stopped))
+        self._save(elapsed)
+        yield stopped
+
+    def _oom(self) -> DdartsError:
+        batch = self.config.batch_size
+        return DdartsError(
+            f"out of GPU memory on {self.device} at batch size {batch}; try a smaller --batch-size "
+            f"(e.g. {max(batch // 2, 1)}) or fewer --init-channels/--layers. The last checkpoint in "
+            f"{self.run_dir} resumes the run (--resume)")
+
+
+def _load_splits(config: TrainConfig, out: dict[str, Any]) -> Iterator[DatasetProgress]:
+    """Load both splits off-thread and yield the loader's progress reports (a download can take minutes)."""
+
+    def work(report) -> dict[str, Any]:
+        return {split: load_dataset(config.dataset, config.data_dir, split, download=config.download,
+                                    progress=report, image_size=config.image_size, num_workers=config.num_workers)
+                for split in ("train", "test")}
+
+    result: dict[str, Any] = {}
+    yield from run_reporting(work, result, name="ddarts-train-data")
+    out.update(result["result"])
+
+
+def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | DartsGenotype | None, *,
+                 control: Any = None, resume: bool = False, dist: Distributed | None = None) -> Iterator[TrainEvent]:
+    run_dir = Path(run_dir)
+
+    def opening() -> tuple[TrainConfig, Genotype, dict | None]:
+        if resume:
+            stored_dict, stored_genotype = read_run(run_dir)
+            try:
+                stored = TrainConfig.from_dict(stored_dict)
+            except ConfigError as exc:
+                raise RunFolderError(f"{run_dir / CONFIG_FILE}: {exc}") from None
+            resumed = _resume_config(stored, config, run_dir)
+            if genotype is not None and genotype != stored_genotype:
+                raise RunFolderError(f"{run_dir}: resuming with a different genotype than the run's genotype.json")
+            return resumed, stored_genotype, load_checkpoint(run_dir / CHECKPOINT_FILE)
+        if config is None or genotype is None:
+            raise ValueError("a new training run needs a config and a genotype")
+        if dist is None or dist.is_main:  # the replicas write nothing, so the folder is rank 0's to check
+            check_new_run_dir(run_dir)
+        return config, prepare_genotype(genotype, config.layers, config.dataset), None
+
+    config, genotype, checkpoint = agreed(dist, opening)
+    device = dist.device if dist is not None else resolve_device(config.device)
+    data: dict[str, Any] = {}
+    yield from main_first(dist, lambda: _load_splits(config, data))
+    session = agreed(dist, lambda: _Training(config, run_dir, genotype, checkpoint, data["train"], data["test"],
+                                             device, dist))
+    try:
+        yield from session.run(control)
+    finally:
+        session.metrics.close()
+
+
+def train(config: TrainConfig | None, run_dir: str | os.PathLike,
+          genotype: Genotype | DartsGenotype | None = None, *, control: Any = None,
+          resume: bool = False, dist: Distributed | None = None) -> Iterator[TrainEvent]:
+    """Train `genotype` (a DartsGenotype is stacked to `config.layers`, default 20 / 14 on ImageNet) into `run_dir`.
+
+    resume=True continues the run in `run_dir` from its checkpoint; `config` may then be None (the stored one)
+    or differ from it only in RESUME_MUTABLE fields. `control` is a `SearchControl` (pause/stop). While the
+    data loads (and downloads) its `DatasetProgress` reports are yielded first. Under torchrun every process
+    calls this with the same arguments and its `ddarts.runtime.distributed.Distributed`; rank 0 writes the run folder.
+    """
+    return run_training(config, run_dir, genotype, control=control, resume=resume, dist=dist)

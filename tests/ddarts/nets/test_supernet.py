@@ -1,0 +1,60 @@
+import torch
+
+from ddarts.nets.supernet import Supernet, batchnorms, frozen_bn_statistics, mix_weights
+
+
+def _net(mixing="sigmoid"):
+    torch.manual_seed(0)
+    return Supernet(n_cells=5, init_channels=4, num_classes=10, mixing=mixing)
+
+
+def test_layout_shapes_and_per_cell_alphas():
+    net = _net()
+    assert net.reductions == (1, 3)
+    assert [c.reduction for c in net.cells] == [False, True, False, True, False]
+    assert len(net.alphas) == 5 and all(a.shape == (14, 7) for a in net.alphas)
+    assert all(torch.count_nonzero(a) == 0 for a in net.alphas)
+    assert all(not bn.affine for bn in batchnorms(net))
+    assert net(torch.randn(3, 3, 16, 16)).shape == (3, 10)
+
+
+def test_every_alpha_and_every_weight_gets_a_gradient():
+    net = _net()
+    net(torch.randn(3, 3, 16, 16)).logsumexp(1).sum().backward()
+    for name, p in net.named_parameters():
+        assert p.grad is not None and torch.count_nonzero(p.grad) > 0, name
+
+
+def test_mixing_modes():
+    a = torch.randn(14, 7)
+    assert torch.allclose(mix_weights(a, "sigmoid"), torch.sigmoid(a))
+    assert torch.allclose(mix_weights(a, "softmax").sum(-1), torch.ones(14))
+
+
+def test_forward_from_reuses_recorded_cells_and_matches_a_full_forward():
+    net = _net()
+    x = torch.randn(4, 3, 16, 16)
+    weights = [w.detach() for w in net.op_weights()]
+    record = []
+    with torch.no_grad():
+        full = net(x, weights, record)
+        assert len(record) == 6
+        for j in range(5):
+            torch.testing.assert_close(net.forward_from(j, record, weights), full)
+        changed = list(weights)
+        changed[3] = torch.rand(14, 7)
+        torch.testing.assert_close(net.forward_from(3, record, changed), net(x, changed))
+
+
+def test_frozen_bn_statistics_keeps_running_statistics():
+    net = _net()
+    before = {k: v.clone() for k, v in net.state_dict().items() if "running" in k or "num_batches" in k}
+    with torch.no_grad(), frozen_bn_statistics(net):
+        net(torch.randn(4, 3, 16, 16))
+    after = net.state_dict()
+    assert all(torch.equal(before[k], after[k]) for k in before)
+    assert all(bn.track_running_stats for bn in batchnorms(net))
+    with torch.no_grad():
+        net(torch.randn(4, 3, 16, 16))
+    after = net.state_dict()
+    assert not all(torch.equal(before[k], after[k]) for k in before)

@@ -7,7 +7,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
-    from app.main_window import MainWindow, create_application
+    from app.application import create_application
+    from app.main_window import MainWindow
 
     app = create_application(argv)
     window = MainWindow()

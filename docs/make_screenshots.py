@@ -30,7 +30,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ddarts-shots-"))
     use_settings_folder(work / "settings")
 
-    from app.main_window import MainWindow, create_application
+    from app.application import create_application
+    from app.main_window import MainWindow
     from app.presets import load_presets
 
     app = create_application(sys.argv)

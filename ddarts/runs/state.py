@@ -12,6 +12,8 @@ from typing import Any, Iterable
 import numpy as np
 
 from ddarts.genotype.core import Genotype
+from ddarts.genotype.parse import parse_alphas
+from ddarts.runs.choice import GenotypeChoice, parse_settings, pick_stored
 from ddarts.search.events import (
     AlphaSnapshot,
     CheckpointSaved,
@@ -26,6 +28,7 @@ from ddarts.search.events import (
     StepMetrics,
     Stopped,
 )
+from ddarts.space.ops import reduction_positions
 
 STATUSES = ("new", "preparing", "running", "paused", "stopped", "finished", "failed")
 
@@ -34,6 +37,8 @@ STEP_PER_CELL = ("l01", "mc", "l_ab", "l_t")
 EPOCH_SCALARS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "dominant_share", "low_share",
                  "elapsed_s")
 EPOCH_PER_CELL = ("dominant_share_per_cell", "low_share_per_cell", "mc", "l_ab")
+PARSE_CACHE_SIZE = 64
+"""Parsed genotypes kept per state (epoch × method × threshold): enough to scrub through a run."""
 
 
 class ColumnTable:
@@ -146,6 +151,7 @@ class RunState:
         self.failure: Failed | None = None
         self.dataset: DatasetProgress | None = None
         self.version: int = 0
+        self._parsed: dict[tuple[int, str, float], Genotype] = {}
 
     @classmethod
     def from_events(cls, events: Iterable[Event], **kwargs: Any) -> "RunState":
@@ -181,6 +187,52 @@ class RunState:
     @property
     def reduction_mask(self) -> tuple[bool, ...]:
         return tuple(i in self.reductions for i in range(self.n_cells or 0))
+
+    # ------------------------------------------------------------------ genotypes
+    def genotype_epochs(self) -> list[int]:
+        """Epochs a genotype can be shown for: those with α, else those with a stored genotype."""
+        if self.alphas:
+            return sorted(self.alphas)
+        return sorted({epoch for epoch, _ in self.genotypes})
+
+    def parse_epoch(self, epoch: int, method: str, threshold: float) -> Genotype:
+        """All cells' genotype from the α of one epoch, parsed once per method and threshold."""
+        key = (epoch, method, round(float(threshold), 6))
+        genotype = self._parsed.get(key)
+        if genotype is None:
+            alphas = self.alphas[epoch]
+            reductions = tuple(self.reductions) or reduction_positions(int(alphas.shape[0]))
+            mixing = self.alpha_mixing or self.config.get("mixing") or "sigmoid"
+            genotype = parse_alphas(alphas, method, threshold, reductions, mixing=mixing)
+            if len(self._parsed) >= PARSE_CACHE_SIZE:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[key] = genotype
+        return genotype
+
+    def genotype_for(self, epoch: int | None = None, method: str | None = None, threshold: float | None = None,
+                     *, final_first: bool = False) -> GenotypeChoice | None:
+        """The genotype of `epoch` (None: the newest) parsed with `method`/`threshold` (None: the run's).
+
+        α is parsed when the epoch has one, else the engine's stored genotype of that epoch is used, and
+        a run with neither shows its final genotypes. `final_first` prefers the final genotypes (export).
+        None when the run has no genotype yet; GenotypeError/ValueError for unusable α.
+        """
+        method, threshold = parse_settings(self.config, method, threshold)
+        if final_first and self.final_genotypes:
+            return self._final(method)
+        epochs = self.genotype_epochs()
+        if epoch is None and epochs:
+            epoch = epochs[-1]
+        if epoch is not None and epoch in self.alphas:
+            return GenotypeChoice(self.parse_epoch(epoch, method, threshold), epoch, "alpha", method, threshold)
+        if epoch is not None:
+            picked = pick_stored({m: g for (e, m), g in self.genotypes.items() if e == epoch}, method)
+            return GenotypeChoice(picked[1], epoch, "stored", picked[0], None) if picked else None
+        return self._final(method)
+
+    def _final(self, method: str) -> GenotypeChoice | None:
+        picked = pick_stored(self.final_genotypes, method)
+        return GenotypeChoice(picked[1], None, "final", picked[0], None) if picked else None
 
     # ------------------------------------------------------------------ events
     def apply(self, event: Event) -> None:
@@ -218,6 +270,7 @@ class RunState:
         self.epochs = ColumnTable(EPOCH_SCALARS, EPOCH_PER_CELL, capacity=64)
         self.alphas = {}
         self.alpha_mixing = None
+        self._parsed = {}
         self.genotypes = {}
         self.final_genotypes = {}
         self.last_checkpoint = None
@@ -233,6 +286,7 @@ class RunState:
         if len(self.epochs):
             self.epochs.truncate(self.epochs.series("epoch") < start_epoch)
         self.alphas = {e: a for e, a in self.alphas.items() if e < start_epoch}
+        self._parsed = {}
         self.genotypes = {k: g for k, g in self.genotypes.items() if 0 <= k[0] < start_epoch}
         self.final_genotypes = {}
 
@@ -280,6 +334,7 @@ class RunState:
         alphas.flags.writeable = False
         self.alphas[event.epoch] = alphas
         self.alpha_mixing = event.mixing
+        self._parsed = {k: g for k, g in self._parsed.items() if k[0] != event.epoch}
 
     def _on_genotype(self, event: GenotypeParsed) -> None:
         if event.epoch < 0:

@@ -49,6 +49,8 @@ from ddarts.genotype.core import Genotype
 from ddarts.search import SearchConfig
 
 DEFAULT_SIZE = QSize(1500, 950)
+LIVE_ALPHA_S = 2.0
+"""A new search from the app reports α this often between epoch ends, so the α views move."""
 
 class MainWindow(QMainWindow):
     error_shown = Signal(str)
@@ -270,7 +272,7 @@ class MainWindow(QMainWindow):
 
     def make_search_form(self) -> SearchForm:
         last = self.settings.last_search_config()
-        initial: SearchConfig | dict | None = None
+        initial: SearchConfig | dict | None = SearchConfig(alpha_live_s=LIVE_ALPHA_S)
         if last:
             try:
                 initial = SearchConfig.from_dict({**SearchConfig().to_dict(), **last})

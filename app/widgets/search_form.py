@@ -62,10 +62,10 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     # Wide on purpose: SearchConfig decides what is valid and says why.
     "num_workers": (0, 999), "cells": (1, 999), "init_channels": (1, 9999), "epochs": (0, 1_000_000),
     "batch_size": (1, 1_000_000), "steps_per_epoch": (0, 10_000_000), "seed": (0, 2_147_483_647),
-    "checkpoint_every": (0, 10_000_000),
+    "checkpoint_every": (0, 10_000_000), "alpha_live_steps": (0, 10_000_000),
 }
 FLOAT_FIELDS = ("train_portion", "w01", "w_abl", "lr", "lr_min", "momentum", "weight_decay", "grad_clip",
-                "arch_lr", "arch_lr_min", "arch_beta1", "arch_beta2", "arch_weight_decay", "threshold")
+                "arch_lr", "arch_lr_min", "arch_beta1", "arch_beta2", "arch_weight_decay", "threshold", "alpha_live_s")
 
 LABELS: dict[str, str] = {
     "dataset": "Dataset", "data_dir": "Data folder", "download": "Download if missing",
@@ -78,7 +78,8 @@ LABELS: dict[str, str] = {
     "arch_beta2": "α Adam β2", "arch_weight_decay": "α weight decay",
     "parse": "Parse method", "threshold": "Threshold σ",
     "device": "Device", "amp": "Mixed precision", "amp_dtype": "AMP type", "channels_last": "Channels-last memory",
-    "seed": "Seed", "checkpoint_every": "Checkpoint every (steps)",
+    "seed": "Seed", "checkpoint_every": "Checkpoint every (steps)", "alpha_live_steps": "Live α every (steps)",
+    "alpha_live_s": "Live α every (seconds)", "alpha_live_record": "Record live α in the run folder",
 }
 TOOLTIPS: dict[str, str] = {
     "train_portion": "Share of the training set that trains the weights; the rest trains α (paper: 0.5).",
@@ -95,6 +96,7 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Optimisation", ("epochs", "batch_size", "steps_per_epoch", "lr", "lr_min", "momentum", "weight_decay",
                       "grad_clip", "arch_lr", "arch_lr_min", "arch_beta1", "arch_beta2", "arch_weight_decay")),
     ("Execution", ("device", "amp", "amp_dtype", "channels_last", "seed", "checkpoint_every")),
+    ("Live view", ("alpha_live_steps", "alpha_live_s", "alpha_live_record")),
 )
 RUN_DIR_FIELD = "run_dir"
 

@@ -78,6 +78,9 @@ HELP = {
     "amp_dtype": "mixed-precision type on CUDA",
     "channels_last": "channels-last memory format on CUDA",
     "checkpoint_every": "also checkpoint every N steps (0: at epoch ends, on stop and on failure)",
+    "alpha_live_steps": "report α between epoch ends every N steps, for live views (0: off)",
+    "alpha_live_s": "report α between epoch ends every T seconds, for live views (0: off)",
+    "alpha_live_record": "also write the live α reports to metrics.jsonl",
 }
 ALIASES = {"data_dir": ["--data"]}
 

@@ -17,12 +17,12 @@ from ddarts.config import (
     check_flags,
     check_number,
 )
+from ddarts.genotype.core import PARSE_METHODS
 
 DATASETS = ("cifar10", "cifar100", "imagenet", "digits")
 LOSSES = ("fair", "ablation")
 ABLATION_GRADS = ("none", "exact")
 MIXINGS = ("sigmoid", "softmax")
-PARSE_METHODS = ("darts", "sparse", "edge")
 AMP_DTYPES = ("bfloat16", "float16")
 
 
@@ -70,6 +70,13 @@ class SearchConfig(ConfigRecord):
     channels_last: bool = True
     checkpoint_every: int = 0
     """Steps between mid-epoch checkpoints (0: only at epoch ends, on stop and on failure)."""
+    # live α between epoch ends (for views; the run folder keeps per-epoch α unless alpha_live_record)
+    alpha_live_steps: int = 0
+    """Report α every N steps (0: not by step count)."""
+    alpha_live_s: float = 0.0
+    """Report α when this many seconds passed since the last report (0: not by time; the app asks for 2)."""
+    alpha_live_record: bool = False
+    """Also write the live α reports to metrics.jsonl (about cells × 98 numbers each)."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -120,7 +127,9 @@ class SearchConfig(ConfigRecord):
         number("threshold", 0.0, 1.0)
         number("seed", 0, 2**63 - 1, integer=True)
         number("checkpoint_every", 0, integer=True)
-        check_flags(self, "download", "amp", "channels_last")
+        number("alpha_live_steps", 0, integer=True)
+        number("alpha_live_s", 0.0)
+        check_flags(self, "download", "amp", "channels_last", "alpha_live_record")
         check_device(self.device)
 
     # ------------------------------------------------------------------ serialisation

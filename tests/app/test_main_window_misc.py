@@ -63,7 +63,7 @@ def test_a_crashed_run_can_be_resumed(qtbot, window, tmp_path, data_dir, monkeyp
     assert window.open_run(run_dir)
     assert window.model.state.status == "running"
     assert not window.act_resume_run.isEnabled()  # it wrote a moment ago: maybe still alive
-    monkeypatch.setattr(main_window_module, "CRASH_QUIET_S", 0.0)
+    monkeypatch.setattr(session_module, "CRASH_QUIET_S", 0.0)
     window.session.poll()
     assert window.act_resume_run.isEnabled()
     window.act_resume_run.trigger()
@@ -79,13 +79,16 @@ def test_window_layout_is_remembered(qtbot):
     qtbot.addWidget(first)
     first.show()
     first.cells_dock.hide()
-    first.resize(1100, 700)
+    first.resize(1200, 800)
+    saved = first.size()
     assert first.close()
     second = MainWindow()
     qtbot.addWidget(second)
     second.show()
     assert not second.cells_dock.isVisible() and second.alpha_dock.isVisible()
-    assert second.size().height() == 700  # not the default 950 (widths obey the docks' minimum sizes)
+    # not the default 1500×950; with the application's style the docks' minimum sizes move it a few percent
+    assert abs(second.size().height() - saved.height()) <= 0.05 * saved.height(), (saved, second.size())
+    assert second.size().width() < 1400
     for win in (first, second):
         for widget in (win.cell_diagram, win.network_overview, win.deriver):
             widget.shutdown()

@@ -44,7 +44,7 @@ def test_stored_then_final_genotypes_answer_without_alpha():
     cells = tuple(((("skip_connect", 2, 0),),) * CELLS)
     darts = Genotype(cells=cells, reductions=reduction_positions(CELLS), method="darts")
     edge = Genotype(cells=cells, reductions=reduction_positions(CELLS), method="edge", threshold=0.85)
-    state = RunState.from_events([started(), GenotypeParsed(0, "darts", darts)])
+    state = RunState.from_events([started(), GenotypeParsed(0, "darts", 0.85, darts)])
     assert state.genotype_for() is not None and state.genotype_for(0, "edge").method == "darts"  # the one stored
     assert state.genotype_for(3) is None
     state.apply(Finished(0, 2, 1.0, {"edge": edge, "darts": darts}))

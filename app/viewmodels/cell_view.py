@@ -17,8 +17,9 @@ class CellView:
     genotype: Genotype
     cell: int
     epoch: int | None  # 0-based epoch of the α / stored genotype; None for a final or file genotype
-    origin: str  # "alpha", "stored" or "final"
+    origin: str  # "live", "alpha", "stored" or "final"
     method: str | None
+    step: int | None = None  # global step of live α
 
     @property
     def edges(self) -> tuple[Edge, ...]:
@@ -39,23 +40,30 @@ def per_cell(genotype: Genotype | DartsGenotype) -> Genotype:
     return as_genotype(genotype) if isinstance(genotype, DartsGenotype) else genotype
 
 
-def cell_view(state: RunState, epoch: int | None, method: str, threshold: float, selected: int) -> CellView | None:
-    """The selected cell of the genotype for `epoch` (None: final); raises GenotypeError/ValueError on bad α."""
-    if epoch is None and not state.final_genotypes:
+def cell_view(state: RunState, epoch: int | None, method: str, threshold: float, selected: int,
+              live: bool = False) -> CellView | None:
+    """The selected cell of the genotype for `epoch` (None: final), or of the newest α when `live` and the
+    search reported α since its last epoch end; raises GenotypeError/ValueError on unusable α."""
+    if live and state.live_alpha is not None:
+        choice = state.genotype_for(None, method, threshold)
+    elif epoch is None and not state.final_genotypes:
         return None
-    choice = state.genotype_for(epoch, method, threshold) if epoch is not None else state.genotype_for(
-        None, method, threshold, final_first=True)
+    else:
+        choice = state.genotype_for(epoch, method, threshold) if epoch is not None else state.genotype_for(
+            None, method, threshold, final_first=True)
     if choice is None:
         return None
     genotype = per_cell(choice.genotype)
     cell = min(max(selected, 0), genotype.n_cells - 1)
-    return CellView(genotype, cell, choice.epoch, choice.origin, choice.method)
+    return CellView(genotype, cell, choice.epoch, choice.origin, choice.method, choice.step)
 
 
 def cell_header(view: CellView, asked_method: str) -> str:
     """'Cell 2 (normal) · epoch 3 · 4 ops (1 dead)', naming a stored parse that differs from the asked one."""
     kind = "reduction" if view.is_reduction else "normal"
     when = f"epoch {view.epoch + 1}" if view.epoch is not None else "final"
+    if view.origin == "live":
+        when += f" (live, step {view.step})"
     live = len(view.genotype.live_edges(view.cell))
     dead = len(view.edges) - live
     ops = f"{live} op" + ("" if live == 1 else "s") + (f" ({dead} dead)" if dead else "")
@@ -67,9 +75,10 @@ def cell_header(view: CellView, asked_method: str) -> str:
 
 def network_caption(choice: GenotypeChoice) -> str:
     """Where the overview's genotype came from: 'edge parse at 0.85 · epoch 3', 'final darts parse', ..."""
-    if choice.origin == "alpha":
+    if choice.origin in ("alpha", "live"):
         at = "" if choice.method == "darts" or choice.threshold is None else f" at {choice.threshold:.2f}"
-        return f"{choice.method} parse{at} · epoch {choice.epoch + 1}"
+        live = f" (live, step {choice.step})" if choice.origin == "live" else ""
+        return f"{choice.method} parse{at} · epoch {choice.epoch + 1}{live}"
     if choice.origin == "stored":
         return f"stored {choice.method} parse · epoch {choice.epoch + 1}"
     return f"final {choice.method} parse"
@@ -83,7 +92,7 @@ def network_header(genotype: Genotype, caption: str) -> str:
 def dead_cell_message(view: CellView, threshold: float) -> str:
     """Why a cell draws nothing, and whether that is expected."""
     text = f"Cell {view.cell} has no live node"
-    if view.origin == "alpha" and view.method != "darts":
+    if view.origin in ("alpha", "live") and view.method != "darts":
         return (f"{text} at threshold {threshold:.2f} ({view.method} parse): no op weight "
                 f"reaches the threshold yet.\n\nThis is normal early in a search, while every σ(α) "
                 f"is still near 0.5. Pick a later epoch or lower the threshold.")

@@ -232,7 +232,8 @@ class CellDiagram(QWidget):
     # ------------------------------------------------------------------ what to show
     def _resolve(self) -> CellView | None:
         """The genotype for the chosen epoch and parse; raises DdartsError on unusable α."""
-        return cell_view(self._model.state, self.epoch, self.method, self.threshold, self._model.selected_cell)
+        return cell_view(self._model.state, self.epoch, self.method, self.threshold, self._model.selected_cell,
+                         live=self.following)
 
     def _refresh(self) -> None:
         if self._syncing:

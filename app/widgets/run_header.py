@@ -1,13 +1,15 @@
-"""The line above the plots: which run is on show, its key settings and its status."""
+"""The lines above the plots: which run is on show, its key settings and status, and its story at a glance
+(epoch, dominant share, live ops per parse method, best α-split accuracy, ETA)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.run_model import RunModel
+from app.viewmodels.run_overview import overview_text, run_overview
 from ddarts.runs import RunState
 
 LOSS_NAMES = {"ablation": "L_T", "fair": "L_F"}
@@ -33,16 +35,38 @@ def run_header_text(state: RunState, run_dir: str | None) -> str:
     return " &nbsp;·&nbsp; ".join(parts)
 
 
-class RunHeader(QLabel):
+class RunHeader(QWidget):
     def __init__(self, model: RunModel, parent: QWidget | None = None):
         super().__init__(parent)
         self._model = model
-        self.setObjectName("runHeader")
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.title = QLabel()
+        self.title.setObjectName("runHeader")
+        self.title.setTextFormat(Qt.TextFormat.RichText)
+        self.title.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.overview = QLabel()
+        self.overview.setObjectName("runOverview")
+        self.overview.setTextFormat(Qt.TextFormat.PlainText)
+        self.overview.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.overview.setToolTip(
+            "The current epoch at a glance: share of ops with σ(α) > 0.9 in the newest α, the ops each parse "
+            "method would keep now (at the run's threshold), the best epoch's accuracy on the α split, and "
+            "the estimated time left.")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.title)
+        layout.addWidget(self.overview)
         model.updated.connect(self.refresh)
         model.run_replaced.connect(self.refresh)
         self.refresh()
 
+    def text(self) -> str:
+        """The first line (run and settings), as rich text."""
+        return self.title.text()
+
     def refresh(self) -> None:
-        self.setText(run_header_text(self._model.state, self._model.run_dir))
+        state = self._model.state
+        self.title.setText(run_header_text(state, self._model.run_dir))
+        line = overview_text(run_overview(state))
+        self.overview.setText(line)
+        self.overview.setVisible(bool(line))

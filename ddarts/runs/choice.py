@@ -13,7 +13,7 @@ from ddarts.genotype.core import PARSE_METHODS, Genotype
 
 DEFAULT_PARSE_METHOD = "edge"
 DEFAULT_THRESHOLD = 0.85
-Origin = Literal["alpha", "stored", "final"]
+Origin = Literal["live", "alpha", "stored", "final"]
 
 
 @dataclass(frozen=True)
@@ -21,10 +21,11 @@ class GenotypeChoice:
     """A genotype and where it came from, so a view can say what it shows."""
 
     genotype: Genotype
-    epoch: int | None  # 0-based epoch of the α or stored genotype; None for a final genotype
-    origin: Origin
+    epoch: int | None  # 0-based epoch of the α (in progress for live α) or stored genotype; None for a final one
+    origin: Origin  # "live": α reported between epoch ends; "alpha": α at an epoch end
     method: str  # the parse method the genotype was made with (a stored one may differ from the asked)
     threshold: float | None  # None for a stored or final genotype (its own threshold is on the genotype)
+    step: int | None = None  # global step of live α
 
 
 def parse_settings(config: dict | None, method: str | None = None,

@@ -135,12 +135,13 @@ class RunState:
             return sorted(self.alphas)
         return sorted({epoch for epoch, _ in self.genotypes})
 
-    def parse_epoch(self, epoch: int, method: str, threshold: float) -> Genotype:
-        """All cells' genotype from the α of one epoch, parsed once per method and threshold."""
-        key = (epoch, method, round(float(threshold), 6))
+    def parse_epoch(self, epoch: int | None, method: str, threshold: float) -> Genotype:
+        """All cells' genotype from the α of one epoch (None: the live α), parsed once per method and threshold."""
+        live = self.live_alpha
+        key = (epoch if epoch is not None else -1 - live.step, method, round(float(threshold), 6))
         genotype = self._parsed.get(key)
         if genotype is None:
-            alphas = self.alphas[epoch]
+            alphas = self.alphas[epoch] if epoch is not None else live.alphas
             reductions = tuple(self.reductions) or reduction_positions(int(alphas.shape[0]))
             mixing = self.alpha_mixing or self.config.get("mixing") or "sigmoid"
             genotype = parse_alphas(alphas, method, threshold, reductions, mixing=mixing)
@@ -151,7 +152,8 @@ class RunState:
 
     def genotype_for(self, epoch: int | None = None, method: str | None = None, threshold: float | None = None,
                      *, final_first: bool = False) -> GenotypeChoice | None:
-        """The genotype of `epoch` (None: the newest) parsed with `method`/`threshold` (None: the run's).
+        """The genotype of `epoch` (None: the newest, live α included) parsed with `method`/`threshold`
+        (None: the run's).
 
         α is parsed when the epoch has one, else the engine's stored genotype of that epoch is used, and
         a run with neither shows its final genotypes. `final_first` prefers the final genotypes (export).
@@ -160,6 +162,10 @@ class RunState:
         method, threshold = parse_settings(self.config, method, threshold)
         if final_first and self.final_genotypes:
             return self._final(method)
+        if epoch is None and self.live_alpha is not None:
+            live = self.live_alpha
+            return GenotypeChoice(self.parse_epoch(None, method, threshold), live.epoch, "live", method, threshold,
+                                  live.step)
         epochs = self.genotype_epochs()
         if epoch is None and epochs:
             epoch = epochs[-1]
@@ -288,6 +294,7 @@ class RunState:
     def _on_alpha_live(self, event: AlphaLive) -> None:
         alphas = np.array(event.alphas, dtype=np.float32, copy=True)
         alphas.flags.writeable = False
+        self._parsed = {k: g for k, g in self._parsed.items() if k[0] >= 0}  # the previous live parses
         self.live_alpha = AlphaLive(event.epoch, event.step, alphas, event.mixing)
         self.alpha_mixing = event.mixing
         self._add_shares(event.epoch, event.step, alphas, event.mixing)

@@ -21,7 +21,8 @@ sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "docs" / "screenshots"
 SHOT_AFTER_EPOCHS = 4
-"""The main-window picture is taken while the search runs, once this many epochs are done."""
+"""The main-window picture is taken while the search runs, once this many epochs are done and the search
+has reported α within the next epoch (so the α views show live α, between epoch ends)."""
 
 
 def main() -> int:
@@ -67,13 +68,16 @@ def main() -> int:
 
     try:
         window.start_search(config, run_dir)
-        wait_for(lambda: len(window.model.state.alphas) >= SHOT_AFTER_EPOCHS, 900, "the search's epochs")
+        wait_for(lambda: len(window.model.state.alphas) >= SHOT_AFTER_EPOCHS and window.model.state.live_alpha
+                 is not None, 900, "the search's epochs and a live α report")
         window.model.set_selected_cell(2)
+        window.tabs.setCurrentWidget(window.dominant_plot)
         window.cell_diagram.set_method("darts")  # early on no σ reaches the edge threshold yet
         wait_for(lambda: window.cell_diagram.view.has_diagram, 120, "the cell diagram")
         pump(1.0)
         window.grab().save(str(OUT / "main_window.png"))
-        print("main window captured during the search at step", window.model.state.step)
+        print("main window captured during the search at step", window.model.state.step,
+              "dominant share", window.header.overview.text())
     finally:
         window.stop_search()
         wait_for(lambda: not window.runner.is_running, 600, "the search to stop")

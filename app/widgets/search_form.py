@@ -147,7 +147,7 @@ class SearchForm(QDialog):
 
         grid = QGridLayout()
         columns = {"Data": (0, 0), "Loss": (1, 0), "Network": (2, 0), "Parse": (3, 0),
-                   "Optimisation": (0, 1, 3), "Execution": (3, 1)}
+                   "Optimisation": (0, 1, 3), "Execution": (3, 1), "Live view": (4, 1)}
         for title, names in GROUPS:
             box = QGroupBox(title)
             form = QFormLayout(box)

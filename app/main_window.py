@@ -275,7 +275,7 @@ class MainWindow(QMainWindow):
         initial: SearchConfig | dict | None = SearchConfig(alpha_live_s=LIVE_ALPHA_S)
         if last:
             try:
-                initial = SearchConfig.from_dict({**SearchConfig().to_dict(), **last})
+                initial = SearchConfig.from_dict({**SearchConfig(alpha_live_s=LIVE_ALPHA_S).to_dict(), **last})
             except DdartsError:
                 initial = None
         return SearchForm(self.presets, initial=initial, runs_root=self.settings.runs_root(), parent=self)

@@ -20,9 +20,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "docs" / "screenshots"
-SHOT_AFTER_EPOCHS = 4
-"""The main-window picture is taken while the search runs, once this many epochs are done and the search
-has reported α within the next epoch (so the α views show live α, between epoch ends)."""
+SHOT_EPOCHS = 16
+"""The demo preset runs 6 epochs; the pictures come from a longer run, so dominant ops (σ > 0.9) appear."""
 
 
 def main() -> int:
@@ -55,7 +54,7 @@ def main() -> int:
 
     presets, _problems = load_presets()
     demo = next(p for p in presets if p.name.startswith("Quick CPU demo"))
-    config = demo.config().replace(data_dir=str(work / "data"))
+    config = demo.config().replace(data_dir=str(work / "data"), epochs=SHOT_EPOCHS)
     run_dir = work / "runs" / "digits-lt-demo"
 
     form = window.make_search_form()
@@ -68,11 +67,16 @@ def main() -> int:
 
     try:
         window.start_search(config, run_dir)
-        wait_for(lambda: len(window.model.state.alphas) >= SHOT_AFTER_EPOCHS and window.model.state.live_alpha
-                 is not None, 900, "the search's epochs and a live α report")
-        window.model.set_selected_cell(2)
+
+        def dominant_ops_live() -> bool:  # dominant ops have appeared, and α is a live report within an epoch
+            state = window.model.state
+            shares = state.shares.series("dominant_share") if len(state.shares) else []
+            return len(shares) > 0 and shares[-1] > 0.02 and state.live_alpha is not None
+
+        wait_for(dominant_ops_live, 3000, "dominant ops in a live α report")
+        per_cell = window.model.state.shares.series("dominant_share_per_cell")[-1]
+        window.model.set_selected_cell(int(per_cell.argmax()))  # the most decided cell, drawn with the run's parse
         window.tabs.setCurrentWidget(window.dominant_plot)
-        window.cell_diagram.set_method("darts")  # early on no σ reaches the edge threshold yet
         wait_for(lambda: window.cell_diagram.view.has_diagram, 120, "the cell diagram")
         pump(1.0)
         window.grab().save(str(OUT / "main_window.png"))
@@ -82,8 +86,6 @@ def main() -> int:
         window.stop_search()
         wait_for(lambda: not window.runner.is_running, 600, "the search to stop")
 
-    window.cell_diagram.set_method("darts")
-    window.model.set_selected_cell(2)
     window.diagram_dock.raise_()
     wait_for(lambda: window.cell_diagram.view.has_diagram, 120, "the cell diagram")
     pump(0.5)

@@ -56,13 +56,14 @@ def run_overview(state: RunState) -> RunOverview:
     )
 
 
-def format_duration(seconds: float) -> str:
+def format_duration(seconds: float | None) -> str:
+    """'1:05', '1:02:05'; '–' when unknown."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "–"
     seconds = int(round(seconds))
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours} h {minutes:02d} min"
-    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def overview_text(overview: RunOverview) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from app.run_model import RunModel
 from app.viewmodels.run_overview import overview_text, run_overview
@@ -51,6 +51,8 @@ class RunHeader(QWidget):
             "The current epoch at a glance: share of ops with σ(α) > 0.9 in the newest α, the ops each parse "
             "method would keep now (at the run's threshold), the best epoch's accuracy on the α split, and "
             "the estimated time left.")
+        for label in (self.title, self.overview):  # long lines are cut, never widen the window's centre
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

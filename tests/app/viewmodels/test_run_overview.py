@@ -24,5 +24,5 @@ def test_overview_of_a_synthetic_run():
 
 
 def test_durations_read_naturally():
-    assert format_duration(42) == "42 s" and format_duration(125) == "2 min 05 s"
-    assert format_duration(3 * 3600 + 7 * 60) == "3 h 07 min"
+    assert format_duration(42) == "0:42" and format_duration(125) == "2:05"
+    assert format_duration(3 * 3600 + 7 * 60) == "3:07:00" and format_duration(float("nan")) == "–"

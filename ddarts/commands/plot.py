@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -21,6 +22,8 @@ FORMATS = (".png", ".svg", ".pdf")
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22")
 """Distinguishable in print and for the common colour-vision deficiencies when paired with markers."""
+RC = {"svg.fonttype": "none", "pdf.fonttype": 42, "font.size": 10, "axes.spines.top": False,
+      "axes.spines.right": False}
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "*")
 
 
@@ -47,10 +50,12 @@ def run(args: argparse.Namespace) -> int:
         raise DdartsError(f"--dpi must be between 50 and 1200, got {args.dpi}")
     runs = load_runs(args.paths)
     panels = figure(runs, args.figure)
-    fig = render(panels, title=args.title)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp{out.suffix}")
-    fig.savefig(tmp, dpi=args.dpi, bbox_inches="tight", metadata=_metadata(out.suffix.lower(), panels))
+    # Text stays text (editable, searchable) in SVG and embedded TrueType in PDF, as journals ask.
+    with matplotlib.rc_context(RC):
+        fig = render(panels, title=args.title)
+        fig.savefig(tmp, dpi=args.dpi, bbox_inches="tight", metadata=_metadata(out.suffix.lower(), panels))
     tmp.replace(out)
     members = sorted({m for p in panels for s in p.series for m in s.members})
     print(f"{args.figure}: {len(members)} runs in {sum(len(p.series) for p in panels)} series -> {out}",

@@ -89,4 +89,4 @@ def best(runs: RunSet, by: str = "val_acc") -> tuple[RunEntry, float]:
     if not scored:
         raise DdartsError("no trial has finished an epoch yet; nothing to rank")
     target = pick(value for _, value in scored)
-    return next((entry, value) for entry, value in scored if value == target), target
+    return next(entry for entry, value in scored if value == target), target

@@ -155,13 +155,6 @@ def run_plan(plan: SweepPlan, options: RayOptions, *, quiet: bool = False) -> in
     print(f"Sweep {plan.root}: {len(plan.trials)} trials varying {', '.join(plan.varied_fields)}"
           + (f"; {done} already done" if done else ""), file=out, flush=True)
 
-    def say(message: str) -> None:
-        if not quiet:
-            print(message, file=out, flush=True)
-
-    def refresh_summary() -> None:
-        write_summary(load_runs([plan.root]), plan.root)
-
     control = _StopFlag(stop_file)
     errors: dict[str, str] = {}
     if todo:
@@ -171,7 +164,7 @@ def run_plan(plan: SweepPlan, options: RayOptions, *, quiet: bool = False) -> in
         started = ray_runner.connect(options)
         try:
             with StopOnSignals(control, lambda message: print(message, file=out, flush=True), STOP_MESSAGE):
-                errors = ray_runner.run_trials(plan, todo, options, say=say, on_end=refresh_summary)
+                errors = ray_runner.run_trials(plan, todo, options, quiet=quiet)
         finally:
             if started:
                 ray_runner.shutdown()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ from ddarts.runtime.folders import now_iso
 from ddarts.search.config import SearchConfig
 from ddarts.sweep.options import METRICS, RayOptions
 from ddarts.sweep.plan import EARLY_STOP_FILE, RAY_DIR, STOP_FILE, SweepPlan
-from ddarts.sweep.runs import RunEntry
+from ddarts.sweep.runs import RunEntry, load_runs
+from ddarts.sweep.summary import write_summary
 from ddarts.sweep.trial import run_trial
 
 def _trainable(config: dict[str, Any], payload: dict[str, Any]) -> None:
@@ -33,22 +33,28 @@ def _trainable(config: dict[str, Any], payload: dict[str, Any]) -> None:
 
 
 class _Progress(tune.Callback):
-    """Driver-side: one line per trial epoch and per trial end; `on_end` refreshes summary.csv."""
+    """Driver-side: one line per trial epoch (unless quiet) and summary.csv rewritten as each trial ends.
 
-    def __init__(self, say: Callable[[str], None], on_end: Callable[[], None]):
-        self.say = say
-        self.on_end = on_end
+    Holds only picklable values: Tune saves its callbacks with the experiment state.
+    """
+
+    def __init__(self, root: Path, quiet: bool):
+        self.root = root
+        self.quiet = quiet
 
     def on_trial_result(self, iteration, trials, trial, result, **info):  # noqa: ANN001 - Tune's signature
-        self.say(f"{trial.config['trial']}: epoch {result.get('epoch')} α-split L_CE {result.get('val_loss', 0):.4f} "
-                 f"acc {result.get('val_acc', 0) * 100:.1f}% σ>0.9 {result.get('dominant_share', 0) * 100:.1f}%")
+        if not self.quiet:
+            print(f"{trial.config['trial']}: epoch {result.get('epoch')} α-split L_CE "
+                  f"{result.get('val_loss', 0):.4f} acc {result.get('val_acc', 0) * 100:.1f}% "
+                  f"σ>0.9 {result.get('dominant_share', 0) * 100:.1f}%", file=sys.stderr, flush=True)
 
     def on_trial_complete(self, iteration, trials, trial, **info):  # noqa: ANN001
-        self.on_end()
+        write_summary(load_runs([self.root]), self.root)
 
     def on_trial_error(self, iteration, trials, trial, **info):  # noqa: ANN001
-        self.say(f"{trial.config['trial']}: the Ray worker failed (details under {RAY_DIR}/)")
-        self.on_end()
+        print(f"{trial.config['trial']}: the Ray worker failed (details under {self.root / RAY_DIR})", file=sys.stderr,
+              flush=True)
+        write_summary(load_runs([self.root]), self.root)
 
 
 def connect(options: RayOptions) -> bool:
@@ -67,9 +73,7 @@ def shutdown() -> None:
     ray.shutdown()
 
 
-def run_trials(plan: SweepPlan, names: list[str], options: RayOptions, *,
-               say: Callable[[str], None] = lambda m: print(m, file=sys.stderr, flush=True),
-               on_end: Callable[[], None] = lambda: None) -> dict[str, str]:
+def run_trials(plan: SweepPlan, names: list[str], options: RayOptions, *, quiet: bool = False) -> dict[str, str]:
     """Run the named trials of `plan` on Ray (already connected); returns {name: error message} for failed actors."""
     # The sweep handles Ctrl-C itself (a stop at a step boundary); workers must not chdir away from the paths.
     os.environ["TUNE_DISABLE_SIGINT_HANDLER"] = "1"
@@ -94,7 +98,7 @@ def run_trials(plan: SweepPlan, names: list[str], options: RayOptions, *,
         tune_config=tune.TuneConfig(metric=options.metric, mode=METRICS[options.metric], scheduler=scheduler,
                                     max_concurrent_trials=options.max_concurrent, reuse_actors=True),
         run_config=tune.RunConfig(storage_path=str(root / RAY_DIR), name="tune", verbose=0,
-                                  callbacks=[_Progress(say, on_end)]),
+                                  callbacks=[_Progress(root, quiet)]),
     )
     grid = tuner.fit()
     errors: dict[str, str] = {}

@@ -14,6 +14,7 @@ from typing import Any
 
 import ray
 from ray import tune
+from ray.tune.progress_reporter import TrialProgressCallback
 from ray.tune.schedulers import ASHAScheduler
 
 from ddarts.atomic import write_json
@@ -32,13 +33,15 @@ def _trainable(config: dict[str, Any], payload: dict[str, Any]) -> None:
               threads=payload["threads"])
 
 
-class _Progress(tune.Callback):
+class _Progress(TrialProgressCallback):
     """Driver-side: one line per trial epoch (unless quiet) and summary.csv rewritten as each trial ends.
 
-    Holds only picklable values: Tune saves its callbacks with the experiment state.
+    Replaces Tune's own per-trial printer (hence the base class) and holds only picklable values: Tune saves its
+    callbacks with the experiment state.
     """
 
     def __init__(self, root: Path, quiet: bool):
+        super().__init__()
         self.root = root
         self.quiet = quiet
 
@@ -81,12 +84,13 @@ def run_trials(plan: SweepPlan, names: list[str], options: RayOptions, *, quiet:
     os.environ.setdefault("RAY_AIR_NEW_OUTPUT", "0")
     root = plan.root.resolve()
     threads = max(1, int(options.cpus_per_trial))
+    gpus = gpus_per_trial(plan, names, options, float(ray.cluster_resources().get("GPU", 0)))
     payload = {
-        "trials": {name: {"config": _trial_config(plan.trial(name).config, options).to_dict(),
+        "trials": {name: {"config": _trial_config(plan.trial(name).config, gpus).to_dict(),
                           "run_dir": str(root / name)} for name in names},
         "stop_file": str(root / STOP_FILE), "threads": threads,
     }
-    resources = {"cpu": options.cpus_per_trial, "gpu": options.gpus_per_trial}
+    resources = {"cpu": options.cpus_per_trial, "gpu": gpus}
     scheduler = None
     if options.early_stop == "asha":
         epochs = max(t.config.epochs for t in plan.trials)
@@ -113,10 +117,21 @@ def run_trials(plan: SweepPlan, names: list[str], options: RayOptions, *, quiet:
     return errors
 
 
-def _trial_config(config: SearchConfig, options: RayOptions) -> SearchConfig:
-    """With GPUs per trial, Ray hands each trial its card(s) as CUDA_VISIBLE_DEVICES; the trial uses `cuda`."""
-    if options.gpus_per_trial > 0 and config.device in ("auto", "cpu"):
+def gpus_per_trial(plan: SweepPlan, names: list[str], options: RayOptions, cluster_gpus: float) -> float:
+    """The GPU share of a trial: as given, else one whole GPU when the cluster has GPUs and trials may use them."""
+    if options.gpus_per_trial > 0:
+        return options.gpus_per_trial
+    wants_gpu = any(plan.trial(name).config.device != "cpu" for name in names)
+    return 1.0 if wants_gpu and cluster_gpus > 0 else 0.0
+
+
+def _trial_config(config: SearchConfig, gpus: float) -> SearchConfig:
+    """With GPUs per trial, Ray hands each trial its card(s) as CUDA_VISIBLE_DEVICES, so the trial uses `cuda`;
+    without, `auto` must not pile every trial onto a GPU that Ray does not account for."""
+    if gpus > 0 and config.device != "cpu":
         return config.replace(device="cuda")
+    if gpus == 0 and config.device == "auto":
+        return config.replace(device="cpu")
     return config
 
 

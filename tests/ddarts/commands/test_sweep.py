@@ -53,7 +53,7 @@ def test_four_trials_on_ray_resume_the_interrupted_one(interrupted_then_resumed,
     assert 0 < stopped_at < 4 and records[-1]["type"] == "finished" and records[-1]["step"] == 4
     assert rows[0]["status"] == "finished" and rows[0]["epochs"] == "2"
     for row in rows:
-        assert load_genotype(row["genotype"]).n_cells == 3
+        assert load_genotype(row["genotype"], require_buildable=False).n_cells == 3
 
 
 def test_asha_ends_trials_that_fall_behind_and_marks_them(interrupted_then_resumed):

@@ -137,7 +137,8 @@ def curves(runs: RunSet) -> tuple[Panel, ...]:
     panels = []
     for metric, (label, scale) in CURVE_METRICS.items():
         series = _per_epoch(runs, lambda e, m=metric, s=scale: e.epoch_series(m) * s)
-        panels.append(Panel(label[0].upper() + label[1:], "epoch", label, tuple(series)))
+        title = label[0].upper() + label[1:] if label[0].isascii() else label  # never "A-split" for "α-split"
+        panels.append(Panel(title, "epoch", label, tuple(series)))
     return tuple(panels)
 
 

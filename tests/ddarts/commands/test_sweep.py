@@ -114,3 +114,16 @@ def test_ctrl_c_asks_every_trial_to_stop_through_the_stop_file(tmp_path, capsys)
         with pytest.raises(KeyboardInterrupt):
             os.kill(os.getpid(), signal.SIGINT)  # the second Ctrl-C aborts at once
     assert messages == [STOP_MESSAGE]
+
+
+def test_a_sweep_file_with_command_line_overrides(tmp_path, capsys):
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("base: {dataset: digits, cells: 3, epochs: 1}\ngrid: {w01: [0, 7]}\nseeds: [4, 5]\n")
+    root = tmp_path / "s"
+    assert cli.main(["sweep", "--spec", str(spec), "--cells", "4", "--seeds", "6", "--out", str(root),
+                     "--dry-run"]) == 0
+    plan = read_plan(root)
+    assert [t.name for t in plan.trials] == ["w01=0_seed=6", "w01=7_seed=6"]
+    assert plan.trials[1].config.cells == 4 and plan.trials[1].config.w01 == 7.0 and plan.trials[1].config.epochs == 1
+    assert cli.main(["sweep", "--spec", str(spec), "--grid", "w01=1,2", "--out", str(tmp_path / "t")]) == 2
+    assert "w01: in both" in capsys.readouterr().err and not (tmp_path / "t").exists()

@@ -67,7 +67,8 @@ class CompareCurves(QWidget):
         if parts is None:
             mean = pg.PlotDataItem([], [], pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=5,
                                    symbolBrush=colour, symbolPen=None)
-            low, high = pg.PlotDataItem([], [], pen=None), pg.PlotDataItem([], [], pen=None)
+            # Band edges get an invisible pen, not None: pyqtgraph builds no path (and so no fill) without a pen.
+            low, high = (pg.PlotDataItem([], [], pen=pg.mkPen(0, 0, 0, 0)) for _ in range(2))
             fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(pg.mkColor(colour).red(),
                                                                   pg.mkColor(colour).green(),
                                                                   pg.mkColor(colour).blue(), 50))

@@ -41,7 +41,8 @@ class CompareFigure(QWidget):
             style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
             mean = pg.PlotDataItem([], [], pen=pg.mkPen(colour, width=2, style=style), symbol="o", symbolSize=6,
                                    symbolBrush=colour, symbolPen=None)
-            low, high = pg.PlotDataItem([], [], pen=None), pg.PlotDataItem([], [], pen=None)
+            # Band edges get an invisible pen, not None: pyqtgraph builds no path (and so no fill) without a pen.
+            low, high = (pg.PlotDataItem([], [], pen=pg.mkPen(0, 0, 0, 0)) for _ in range(2))
             c = pg.mkColor(colour)
             fill = pg.FillBetweenItem(low, high, brush=pg.mkBrush(c.red(), c.green(), c.blue(), 50))
             for item in (low, high, fill, mean):

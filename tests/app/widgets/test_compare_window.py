@@ -36,7 +36,8 @@ def test_table_and_overlaid_curves(window):
     win.curves.grouped.setChecked(True)
     assert win.curves.legend_labels() == ["w_abl=0 (n=2)", "w_abl=1 (n=2)"]
     win.curves.metric.setCurrentIndex(win.curves.metric.findData("val_acc"))
-    mean, low, high, _ = win.curves.band("w_abl=0 (n=2)", "#000000")
+    mean, low, high, fill = win.curves.band("w_abl=0 (n=2)", "#000000")
+    assert fill.isVisible() and not fill.path().isEmpty()
     assert list(mean.getOriginalDataset()[1]) == pytest.approx([15.0, 25.0])
     assert list(high.getOriginalDataset()[1] - low.getOriginalDataset()[1]) == pytest.approx([10.0, 10.0])
 

@@ -16,15 +16,18 @@ from typing import Any
 from ddarts.commands.search import ALIASES, CHOICES, HELP, _read_config_file
 from ddarts.config import ConfigError
 from ddarts.errors import DdartsError
+from ddarts.genotype.files import load_genotype
 from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.search.config import SearchConfig
 from ddarts.sweep import DONE_STATUSES, build_spec, load_runs, new_plan, read_plan, read_spec_file, write_plan
 from ddarts.sweep.plan import STOP_FILE, SweepPlan
 from ddarts.sweep.options import EARLY_STOPS, METRICS, RayOptions
-from ddarts.sweep.spec import SweepSpec, parse_grid_option, parse_seeds
+from ddarts.sweep.spec import SweepSpec, format_value, parse_grid_option, parse_seeds
 from ddarts.sweep.summary import RANKINGS, best, format_table, write_summary
 
 ACTIONS = ("best",)
+MIN_DERIVE_CELLS = 5
+"""Algorithm 1 grows deeper networks only from genotypes of at least 5 searched cells."""
 STOP_MESSAGE = "Stopping every trial after its current step, with a checkpoint (Ctrl-C again to abort now)..."
 
 
@@ -207,17 +210,29 @@ def _best(args: argparse.Namespace) -> int:
     entry, value = best(runs, args.by)
     column = RANKINGS[args.by][0]
     shown = f"{value * 100:.2f}%" if "acc" in column or "share" in column else f"{value:.4f}"
-    varied = ", ".join(f"{k}={v}" for k, v in entry.varied.items())
+    varied = ", ".join(f"{k}={format_value(v)}" for k, v in entry.varied.items())
     print(f"best by {args.by}: {entry.name} ({column} {shown}; {entry.status}; {varied})")
     print(f"run folder: {entry.run_dir}")
     genotype = entry.genotype_path()
     if genotype is None:
         print("no genotype yet: the trial has not finished an epoch")
         return 1
-    g = shlex.quote(str(genotype))
+    cells = None
+    for candidate in (genotype, entry.run_dir / "genotypes" / "final_darts.json"):
+        try:
+            cells = load_genotype(candidate).n_cells
+        except DdartsError as exc:
+            print(f"{candidate.name}: {str(exc).split(': ', 1)[-1]}")
+            continue
+        genotype = candidate
+        break
+    if cells is None:
+        return 1
     print(f"genotype:   {genotype}")
+    g = shlex.quote(str(genotype))
     print("next:")
-    print(f"  ddarts derive {g} --layers 14 -o best-14.json")
+    if cells >= MIN_DERIVE_CELLS:
+        print(f"  ddarts derive {g} --layers 14 -o best-14.json")
     print(f"  ddarts train {g} --out runs/train-best")
-    print(f"  ddarts export {g} --layers 14 -o best-export")
+    print(f"  ddarts export {g} -o best-export")
     return 0

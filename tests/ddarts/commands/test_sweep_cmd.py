@@ -127,3 +127,12 @@ def test_a_sweep_file_with_command_line_overrides(tmp_path, capsys):
     assert plan.trials[1].config.cells == 4 and plan.trials[1].config.w01 == 7.0 and plan.trials[1].config.epochs == 1
     assert cli.main(["sweep", "--spec", str(spec), "--grid", "w01=1,2", "--out", str(tmp_path / "t")]) == 2
     assert "w01: in both" in capsys.readouterr().err and not (tmp_path / "t").exists()
+
+
+def test_best_without_a_genotype_says_so(tmp_path, capsys):
+    plan = synthetic_sweep(tmp_path / "s", {"w01": ("0", "5")}, (),
+                           lambda t: ([(1.0, 0.4 if t.varied["w01"] else 0.6, 0.0, 0.0)], "finished"))
+    assert cli.main(["sweep", "best", str(plan.root)]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("best by val_acc: w01=0 (best_val_acc 60.00%; finished; w01=0)")
+    assert "no genotype yet" in out

@@ -41,7 +41,8 @@ class CompareCurves(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setLabel("bottom", "epoch")
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215),
+                                          pen=pg.mkPen("#c8cdd2"))
         layout.addWidget(self.plot, 1)
         self.note = QLabel("Select runs in the table to overlay their curves.")
         self.note.setStyleSheet("color: #777")

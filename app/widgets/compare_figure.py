@@ -26,7 +26,8 @@ class CompareFigure(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.25)
-        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt")
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215),
+                                          pen=pg.mkPen("#c8cdd2"))
         layout.addWidget(self.plot, 1)
         self.message = QLabel("")
         self.message.setWordWrap(True)

@@ -171,7 +171,7 @@ def run_plan(plan: SweepPlan, options: RayOptions, *, quiet: bool = False) -> in
         finally:
             if started:
                 ray_runner.shutdown()
-    runs = load_runs([plan.root])
+    runs = load_runs([plan.root], ended=True)  # Ray has returned: no trial of this sweep is running any more
     write_summary(runs, plan.root)
     print(format_table(runs), file=sys.stdout, flush=True)
     for name, message in errors.items():

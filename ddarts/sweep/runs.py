@@ -37,6 +37,8 @@ class RunEntry:
     reader: RunReader | None = None
     early_stop: dict[str, Any] | None = None
     error: str | None = None
+    ended: bool = False
+    """Known not to be running (the sweep that ran it has returned): an unfinished run is then interrupted."""
 
     @property
     def status(self) -> str:
@@ -47,7 +49,8 @@ class RunEntry:
         status = self.state.status
         if status == "new":
             return "pending"
-        if status in ("running", "paused", "preparing") and self.reader is not None and not self.reader.is_live(120.0):
+        if status in ("running", "paused", "preparing") and (
+                self.ended or (self.reader is not None and not self.reader.is_live(120.0))):
             return "interrupted"
         return status
 
@@ -137,10 +140,11 @@ class RunSet:
         return [entry for entry in self.entries if entry.refresh()]
 
 
-def load_runs(paths: list[str | os.PathLike], *, read: bool = True) -> RunSet:
+def load_runs(paths: list[str | os.PathLike], *, read: bool = True, ended: bool = False) -> RunSet:
     """A sweep folder (its planned trials) or run folders (varied fields: those whose values differ).
 
-    Sweep folders and run folders may be mixed; each sweep folder adds all its trials.
+    Sweep folders and run folders may be mixed; each sweep folder adds all its trials. `ended`: nothing is
+    running them any more (a sweep that has just returned), so an unfinished run counts as interrupted at once.
     """
     if not paths:
         raise RunFolderError("give a sweep folder or run folders")
@@ -174,6 +178,8 @@ def load_runs(paths: list[str | os.PathLike], *, read: bool = True) -> RunSet:
         for path in loose:
             name = path.name if names.count(path.name) == 1 else str(path)
             entries.append(RunEntry(name, path, {k: configs[path].get(k) for k in differing}))
+    for entry in entries:
+        entry.ended = ended
     runs = RunSet(entries, tuple(varied), sweep_dir)
     if read:
         runs.refresh()

@@ -61,6 +61,10 @@ def test_a_trial_left_running_by_a_dead_process_is_interrupted(sweep):
     old = 1_000_000_000
     os.utime(entry.run_dir / "metrics.jsonl", (old, old))
     assert entry.status == "interrupted"
+    (sweep.root / "w_abl=0.5_seed=1" / "metrics.jsonl").touch()
+    fresh = load_runs([sweep.root], ended=True)
+    fresh.entries[2].early_stop = None
+    assert fresh.entries[2].status == "interrupted" and fresh.entries[0].status == "finished"
 
 
 def test_loose_run_folders_vary_by_their_differing_fields(tmp_path):

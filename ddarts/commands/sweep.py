@@ -126,8 +126,8 @@ def run(args: argparse.Namespace) -> int:
     options = _ray_options(args)
     if args.resume:
         mixed = [flag for flag, given in (("--out", args.out), ("--grid", args.grid), ("--seeds", args.seeds),
-                                          ("--spec", args.spec), ("--config", args.config), ("options", _given(args)))
-                 if given]
+                                          ("--spec", args.spec), ("--config", args.config)) if given]
+        mixed += ["--" + name.replace("_", "-") for name in _given(args)]
         if args.dry_run:
             mixed.insert(0, "--dry-run")
         if mixed:

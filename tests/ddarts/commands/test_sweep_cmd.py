@@ -102,6 +102,7 @@ def test_resume_keeps_its_plan(tmp_path, capsys):
     assert cli.main(["sweep", "--resume", str(plan.root), "--grid", "w01=1,2"]) == 2
     assert "--grid cannot be combined with --resume" in capsys.readouterr().err
     assert cli.main(["sweep", "--resume", str(plan.root), "--w01", "3"]) == 2
+    assert "--w01 cannot be combined with --resume" in capsys.readouterr().err
     assert cli.main(["sweep", "best", str(plan.root), "extra"]) == 2
 
 

@@ -164,13 +164,13 @@ def run_plan(plan: SweepPlan, options: RayOptions, *, quiet: bool = False) -> in
         # Imported here, not at the top: Ray takes seconds to import and every `ddarts` command builds this parser.
         from ddarts.sweep import ray_runner
 
-        started = ray_runner.connect(options)
-        try:
-            with StopOnSignals(control, lambda message: print(message, file=out, flush=True), STOP_MESSAGE):
+        with StopOnSignals(control, lambda message: print(message, file=out, flush=True), STOP_MESSAGE):
+            started = ray_runner.connect(options)
+            try:
                 errors = ray_runner.run_trials(plan, todo, options, quiet=quiet)
-        finally:
-            if started:
-                ray_runner.shutdown()
+            finally:
+                if started:
+                    ray_runner.shutdown()
     runs = load_runs([plan.root], ended=True)  # Ray has returned: no trial of this sweep is running any more
     write_summary(runs, plan.root)
     print(format_table(runs), file=sys.stdout, flush=True)

@@ -123,7 +123,8 @@ def evaluate_checkpoint(path: str | os.PathLike, *, dataset: str | None = None, 
                         f"{data.info.num_classes}; pick a dataset with the same classes")
     model = build_network(genotype, init_channels=config.init_channels, num_classes=num_classes,
                           input_kind=state.get("input_kind", "imagenet" if name == "imagenet" else "cifar"),
-                          auxiliary=config.auxiliary_weight > 0).to(dev)
+                          auxiliary=config.auxiliary_weight > 0,
+                          image_size=state.get("dataset", {}).get("image_size")).to(dev)
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as exc:

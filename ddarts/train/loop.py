@@ -28,6 +28,7 @@ from ddarts.data.sources import FolderData
 from ddarts.errors import DdartsError, RunFolderError
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.genotype.derive import derive_genotype
+from ddarts.nets.cells import AuxiliaryHeadError
 from ddarts.nets.network import build_network
 from ddarts.runtime.background import run_reporting
 from ddarts.runtime.determinism import deterministic_mode
@@ -112,9 +113,12 @@ class _Training:
         self.num_classes = train_data.info.num_classes
         self.dataset_info = train_data.info.to_dict()
         self.input_kind = config.resolve_stem(train_data.info.input_kind)
-        self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
-                                   input_kind=self.input_kind, auxiliary=config.auxiliary_weight > 0,
-                                   drop_path_prob=0.0).to(self.device)
+        try:
+            self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
+                                       input_kind=self.input_kind, auxiliary=config.auxiliary_weight > 0,
+                                       image_size=train_data.info.image_size).to(self.device)
+        except AuxiliaryHeadError as exc:
+            raise ConfigError("auxiliary_weight", f"{exc} (--auxiliary-weight 0)") from None
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.forward_model: nn.Module = self.model

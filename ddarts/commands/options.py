@@ -77,9 +77,11 @@ def add_config_options(parser: argparse.ArgumentParser, config_cls: type[ConfigR
     return groups
 
 
-def given_options(args: argparse.Namespace, config_cls: type[ConfigRecord]) -> dict[str, Any]:
+def given_options(args: argparse.Namespace, config_cls: type[ConfigRecord],
+                  metas: dict[str, FieldMeta]) -> dict[str, Any]:
+    """The config fields typed on the command line (fields without an option are never taken from `args`)."""
     return {f.name: getattr(args, f.name) for f in dataclasses.fields(config_cls)  # type: ignore[arg-type]
-            if hasattr(args, f.name)}
+            if metas[f.name].flag != "" and hasattr(args, f.name)}
 
 
 def add_file_options(parser: argparse.ArgumentParser, kind: str) -> None:

@@ -60,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
-    return given_options(args, SearchConfig)
+    return given_options(args, SearchConfig, FIELDS)
 
 
 def build_config(args: argparse.Namespace) -> SearchConfig:

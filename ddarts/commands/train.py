@@ -64,7 +64,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
-    return given_options(args, TrainConfig)
+    return given_options(args, TrainConfig, FIELDS)
 
 
 def _search_dataset(source: Path) -> str | None:
@@ -84,7 +84,6 @@ def _new_run(args: argparse.Namespace) -> tuple[TrainConfig, Any, Path]:
     if source.is_file() and (args.parse is not None or args.threshold is not None):
         raise DdartsError("--parse and --threshold apply to search run folders only; a genotype file is already parsed")
     given = {**(read_config_file(args.config, "train") if args.config else {}), **_given(args)}
-    given.pop("source", None)
     if "dataset" not in given and source.is_dir():
         given["dataset"] = _search_dataset(source) or DEFAULTS.dataset
     if "cutout" not in given and given.get("dataset") == "imagenet":

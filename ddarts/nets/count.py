@@ -49,7 +49,7 @@ def count_macs(net: nn.Module, input_size: tuple[int, int, int, int]) -> int:
 
 
 def network_stats(net: DerivedNetwork) -> NetworkStats:
-    side = INPUT_RESOLUTION[net.input_kind]
+    side = net.image_size
     input_size = (1, 3, side, side)
     params = count_parameters(net)
     return NetworkStats(

@@ -29,6 +29,11 @@ STATS_SAMPLE = 2000
 LAYOUT = "expected DIR/<class>/<image> (or DIR/train/<class>/... with DIR/val/ or DIR/test/)"
 
 
+def _mixed(samples: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """A fixed shuffle: files are listed class by class, and the search splits its data by position."""
+    return [samples[i] for i in np.random.default_rng(SPLIT_SEED).permutation(len(samples))]
+
+
 @dataclass(frozen=True)
 class FolderScan:
     root: Path
@@ -69,7 +74,7 @@ def scan_folder(data_dir: str) -> FolderScan:
         if unknown:
             raise DataError(f"{held_out} has class {unknown[0]!r}, which {root / 'train'} does not have")
         index = {name: i for i, name in enumerate(classes)}
-        return FolderScan(root, classes, [(f, index[c]) for c, files in train.items() for f in files],
+        return FolderScan(root, classes, _mixed([(f, index[c]) for c, files in train.items() for f in files]),
                           [(f, index[c]) for c, files in test_dirs.items() for f in files])
     per_class = {d.name: _images_in(d) for d in _class_dirs(root)}
     _check_classes(root, per_class)
@@ -80,7 +85,7 @@ def scan_folder(data_dir: str) -> FolderScan:
         n_test = int(round(len(files) * TEST_SHARE)) if len(files) > 1 else 0
         test_list += [(files[i], label) for i in sorted(order[:n_test])]
         train_list += [(files[i], label) for i in sorted(order[n_test:])]
-    return FolderScan(root, tuple(per_class), train_list, test_list)
+    return FolderScan(root, tuple(per_class), _mixed(train_list), test_list)
 
 
 def _open_rgb(path: str):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from ddarts.data.catalogue import ImageData
+from ddarts.data.catalogue import ImageData, split_indices
 from ddarts.data.folders import channel_stats, from_dataset, from_tensors, load_folder, scan_folder
 from ddarts.data.load import load_dataset
 from ddarts.data.sources import FolderData
@@ -72,3 +72,9 @@ def test_tensors_and_torch_datasets_become_datasets():
     pairs = [(torch.rand(3, 10, 10), k % 2) for k in range(4)]
     via_dataset = from_dataset(pairs, image_size=16, mean=(0.5,) * 3, std=(0.25,) * 3)
     assert via_dataset.images.shape == (4, 3, 16, 16) and via_dataset.info.mean == (0.5,) * 3
+
+
+def test_training_images_are_mixed_so_the_search_split_sees_every_class(tmp_path, image_folder):
+    data = load_folder(str(image_folder(tmp_path / "imgs", 8, per_class=10)), "train")
+    weights, alphas = split_indices(len(data), 0.5)
+    assert set(data.labels[weights].tolist()) == set(data.labels[alphas].tolist()) == {0, 1, 2}

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from ddarts.config import AMP_DTYPES, DETERMINISTIC_HELP, STEM_HELP, STEMS, FieldMeta
 from ddarts.data.catalogue import DATASET_HELP, DATASET_LABELS, DATASETS
+from ddarts.genotype.core import PARSE_METHODS
+from ddarts.genotype.parse import MIXINGS
 
 LOSSES = ("fair", "ablation")
 ABLATION_GRADS = ("none", "exact")
-MIXINGS = ("sigmoid", "softmax")
-PARSE_METHODS = ("darts", "sparse", "edge")
 
 DATA, LOSS, NETWORK, PARSE, OPTIMISATION, EXECUTION = "Data", "Loss", "Network", "Parse", "Optimisation", "Execution"
 GROUPS = (DATA, LOSS, NETWORK, PARSE, OPTIMISATION, EXECUTION)

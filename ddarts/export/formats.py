@@ -23,7 +23,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from ddarts import __version__
 from ddarts.atomic import write_bytes, write_text
 from ddarts.data.catalogue import DatasetInfo
 from ddarts.errors import DdartsError

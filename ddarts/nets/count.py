@@ -15,7 +15,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.nets.cells import AuxiliaryHeadError
-from ddarts.nets.network import INPUT_RESOLUTION, DerivedNetwork, build_network
+from ddarts.nets.network import DerivedNetwork, build_network
 
 
 @dataclass(frozen=True)

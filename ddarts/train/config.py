@@ -17,7 +17,7 @@ from ddarts.config import (
     check_flags,
 )
 from ddarts.data.catalogue import DATASETS, stem_for
-from ddarts.train.fields import AMP_DTYPES, FIELDS
+from ddarts.train.fields import FIELDS
 
 TRAIN_DATASETS = DATASETS
 RESUME_MUTABLE = ("device", "amp", "num_workers", "data_dir", "download", "log_every", "deterministic")

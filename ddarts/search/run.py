@@ -38,7 +38,7 @@ from ddarts.search.loop import EpochLoop, SearchProgress
 from ddarts.space.ops import PRIMITIVES
 
 CHECKPOINT_VERSION = 1
-RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every")
+RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every", "deterministic")
 """Config fields that may differ when resuming: they do not change the searched numbers."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from ddarts.data.batches import BatchStream
 from ddarts.data.catalogue import ImageData, split_indices
 from ddarts.data.folders import channel_stats, from_dataset, from_tensors, load_folder, scan_folder
 from ddarts.data.load import load_dataset
@@ -49,6 +50,8 @@ def test_large_folders_stream_through_loader_workers(tmp_path, image_folder):
     data = load_folder(str(root), "train", in_memory_bytes=0, num_workers=0)
     assert isinstance(data, FolderData) and len(data) == 12 and data.info.classes == ("a", "b", "c")
     assert data.info.mean == load_folder(str(root), "train").info.mean
+    x, y = next(BatchStream(data, None, 4, seed=0, augment=True, device="cpu"))
+    assert x.shape == (4, 3, 20, 20) and x.dtype == torch.float32 and y.shape == (4,)
 
 
 @pytest.mark.parametrize("setup,message", [

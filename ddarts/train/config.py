@@ -16,7 +16,7 @@ from ddarts.config import (
     check_fields,
     check_flags,
 )
-from ddarts.data.catalogue import DATASETS, stem_for
+from ddarts.data.catalogue import DATASETS
 from ddarts.train.fields import FIELDS
 
 TRAIN_DATASETS = DATASETS
@@ -82,15 +82,6 @@ class TrainConfig(ConfigRecord):
         if self.label_smoothing is not None:
             return float(self.label_smoothing)
         return 0.1 if self.dataset == "imagenet" else 0.0
-
-    @property
-    def input_kind(self) -> str:
-        """The stem asked for; with `stem="auto"` the data decides (`resolve_stem`)."""
-        if self.stem != "auto":
-            return self.stem
-        if self.dataset == "imagenet":
-            return "imagenet"
-        return stem_for(self.image_size) if self.dataset == "folder" and self.image_size else "cifar"
 
     def resolve_stem(self, data_input_kind: str) -> str:
         """The stem for data whose own kind is `data_input_kind` (a folder's depends on its image size)."""

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from PySide6.QtWidgets import QApplication
 
-from app import pyside_guard
-from app.gui_gc import GuiThreadCollector
-from app.resources import icon, style_sheet
+from . import pyside_guard
+from .gui_gc import GuiThreadCollector
+from .resources import icon, style_sheet
 from ddarts import __version__
 
 

@@ -24,26 +24,27 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.messages import ask_stop_on_close, open_error_box, show_about
-from app.presets import load_presets
-from app.resources import PRESETS, icon
-from app.run_model import RunModel
-from app.session import RunSession
-from app.settings import AppSettings
-from app.widgets.accuracy_plot import AccuracyPlot
-from app.widgets.alpha_heatmap import AlphaHeatmap
-from app.widgets.alpha_histogram import AlphaHistogram
-from app.widgets.cell_diagram import CellDiagram
-from app.widgets.cell_list import CellList
-from app.widgets.contributions_plot import ContributionsPlot
-from app.widgets.deriver_panel import DeriverPanel
-from app.widgets.dominant_ops_plot import DominantOpsPlot
-from app.widgets.loss_plot import LossPlot
-from app.widgets.network_overview import NetworkOverview
-from app.widgets.search_form import SearchForm
-from app.widgets.recent_runs_menu import RecentRunsMenu
-from app.widgets.run_header import RunHeader
-from app.widgets.status_bar import RunStatusBar
+from . import compare_menu
+from .messages import ask_stop_on_close, open_error_box, show_about
+from .presets import load_presets
+from .resources import PRESETS, icon
+from .run_model import RunModel
+from .session import RunSession
+from .settings import AppSettings
+from .widgets.accuracy_plot import AccuracyPlot
+from .widgets.alpha_heatmap import AlphaHeatmap
+from .widgets.alpha_histogram import AlphaHistogram
+from .widgets.cell_diagram import CellDiagram
+from .widgets.cell_list import CellList
+from .widgets.contributions_plot import ContributionsPlot
+from .widgets.deriver_panel import DeriverPanel
+from .widgets.dominant_ops_plot import DominantOpsPlot
+from .widgets.loss_plot import LossPlot
+from .widgets.network_overview import NetworkOverview
+from .widgets.search_form import SearchForm
+from .widgets.recent_runs_menu import RecentRunsMenu
+from .widgets.run_header import RunHeader
+from .widgets.status_bar import RunStatusBar
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import Genotype
 from ddarts.search import SearchConfig
@@ -199,6 +200,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = RecentRunsMenu(self.settings, self)
         self.recent_menu.open_requested.connect(self.open_run)
         file_menu.addMenu(self.recent_menu)
+        compare_menu.install(self, file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.act_export)
         file_menu.addAction(self.act_derive)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.run_model import RunModel
-from app.threads import GeneratorRunner
+from .run_model import RunModel
+from .threads import GeneratorRunner
 from ddarts.errors import DdartsError
 from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState, recorded_search
 from ddarts.search import SearchConfig

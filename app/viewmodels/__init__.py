@@ -1,4 +1,5 @@
-"""Qt-free view models: what the views show and decide, as plain Python that tests can drive directly.
+"""Qt-free view models: what the views and windows show and decide, computed from ddarts objects as plain
+Python that tests drive without a display.
 
 Nothing here imports PySide6 or pyqtgraph (an import-linter contract in pyproject.toml checks it).
 """

@@ -23,10 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.graphviz_render import GraphvizRenderer, describe_error
-from app.run_model import RunModel
-from app.viewmodels.cell_view import CellView, cell_header, cell_view, dead_cell_message
-from app.widgets.svg_view import SvgView
+from ..graphviz_render import GraphvizRenderer, describe_error
+from ..run_model import RunModel
+from ..viewmodels.cell_view import CellView, cell_header, cell_view, dead_cell_message
+from .svg_view import SvgView
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS
 from ddarts.genotype.diagram import cell_dot

@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 import ddarts.nets.count
-from app.graphviz_render import LatestCall, describe_error
-from app.run_model import RunModel
-from app.viewmodels.deriver import DeriverModel, DeriverResult, LatestCounts, stats_text
-from app.widgets.derivation_strip import DerivationStrip
-from app.widgets.export_dialog import ExportControls
+from ..graphviz_render import LatestCall, describe_error
+from ..run_model import RunModel
+from ..viewmodels.deriver import DeriverModel, DeriverResult, LatestCounts, stats_text
+from .derivation_strip import DerivationStrip
+from .export_dialog import ExportControls
 from ddarts.genotype.core import PARSE_METHODS
 from ddarts.nets.network import INPUT_KINDS
 

@@ -14,10 +14,10 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
-from app.graphviz_render import GraphvizRenderer, describe_error
-from app.run_model import RunModel
-from app.viewmodels.cell_view import network_caption, network_header, per_cell
-from app.widgets.svg_view import SvgView
+from ..graphviz_render import GraphvizRenderer, describe_error
+from ..run_model import RunModel
+from ..viewmodels.cell_view import network_caption, network_header, per_cell
+from .svg_view import SvgView
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS, Genotype
 from ddarts.genotype.diagram import network_dot

@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMenu, QWidget
 
-from app.settings import AppSettings
+from ..settings import AppSettings
 
 
 class RecentRunsMenu(QMenu):

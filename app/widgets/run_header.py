@@ -8,8 +8,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from app.run_model import RunModel
-from app.viewmodels.run_overview import overview_text, run_overview
+from ..run_model import RunModel
+from ..viewmodels.run_overview import overview_text, run_overview
 from ddarts.runs import RunState
 
 LOSS_NAMES = {"ablation": "L_T", "fair": "L_F"}

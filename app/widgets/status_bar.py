@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from app.run_model import RunModel
-from app.viewmodels.run_overview import format_duration
-from app.widgets.progress_panel import ProgressPanel
+from ..run_model import RunModel
+from ..viewmodels.run_overview import format_duration
+from .progress_panel import ProgressPanel
 
 STATUS_TEXT = {
     "new": "idle", "preparing": "preparing data", "running": "running", "paused": "paused",

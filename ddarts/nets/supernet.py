@@ -81,17 +81,31 @@ class SearchCell(nn.Module):
         return torch.cat(states[2:], dim=1)
 
 
+def downsampling_stem(channels: int) -> list[nn.Module]:
+    """Large inputs: three stride-2 convolutions (input / 8, as the ImageNet networks' stem) ending in channels // 2,
+    before the CIFAR-style stem convolution, so a large image costs the cells what a CIFAR one does."""
+    half = channels // 2
+    return [nn.Conv2d(3, half, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+            nn.Conv2d(half, half, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+            nn.Conv2d(half, half, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(half), nn.ReLU()]
+
+
 class Supernet(nn.Module):
     """Stem, n searched cells with reductions at n//3 and 2n//3, global pooling, linear classifier."""
 
-    def __init__(self, n_cells: int, init_channels: int, num_classes: int, mixing: str = "sigmoid"):
+    def __init__(self, n_cells: int, init_channels: int, num_classes: int, mixing: str = "sigmoid",
+                 stem: str = "cifar"):
         super().__init__()
         self.n_cells = n_cells
         self.mixing = mixing
         self.reductions = reduction_positions(n_cells)
         c_curr = STEM_MULTIPLIER * init_channels
+        if stem not in ("cifar", "imagenet"):
+            raise ValueError(f"unknown stem {stem!r}")
+        first = downsampling_stem(c_curr) if stem == "imagenet" else []
         self.stem = nn.Sequential(
-            nn.Conv2d(3, c_curr, 3, padding=1, bias=False),
+            *first,
+            nn.Conv2d(c_curr // 2 if first else 3, c_curr, 3, padding=1, bias=False),
             nn.BatchNorm2d(c_curr, affine=False),
         )
         c_pp, c_p, c = c_curr, c_curr, init_channels

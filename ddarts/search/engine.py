@@ -55,11 +55,11 @@ class SearchEngine:
     """Supernet, one Adam + cosine schedule per cell for α, SGD + cosine for the weights."""
 
     def __init__(self, config: SearchConfig, num_classes: int, device: torch.device,
-                 dist: Distributed | None = None):
+                 dist: Distributed | None = None, stem: str = "cifar"):
         self.config = config
         self.device = device
         self.dist = dist
-        self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing).to(device)
+        self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing, stem=stem).to(device)
         if dist is not None:  # identical replicas whatever each process's random state
             dist.broadcast_([t.data for t in self.model.state_dict().values()])
         self.use_amp = config.amp and device.type == "cuda"

@@ -50,8 +50,7 @@ from ddarts.genotype.core import Genotype
 from ddarts.search import SearchConfig
 
 DEFAULT_SIZE = QSize(1500, 950)
-LIVE_ALPHA_S = 2.0
-"""A new search from the app reports α this often between epoch ends, so the α views move."""
+LIVE_ALPHA_S = 2.0  # seconds between live α reports of a search started here, so the α views move
 
 class MainWindow(QMainWindow):
     error_shown = Signal(str)

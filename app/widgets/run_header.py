@@ -51,8 +51,9 @@ class RunHeader(QWidget):
             "The current epoch at a glance: share of ops with σ(α) > 0.9 in the newest α, the ops each parse "
             "method would keep now (at the run's threshold), the best epoch's accuracy on the α split, and "
             "the estimated time left.")
-        for label in (self.title, self.overview):  # long lines are cut, never widen the window's centre
-            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        for label in (self.title, self.overview):  # long lines wrap, never widen the window's centre
+            label.setWordWrap(True)
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

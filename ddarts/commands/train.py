@@ -27,7 +27,7 @@ from ddarts.train import (
     TrainStopped,
     train,
 )
-from ddarts.train.config import AMP_DTYPES, RESUME_MUTABLE, TRAIN_DATASETS
+from ddarts.train.config import AMP_DTYPES, LR_SCHEDULES, RECIPES, RESUME_MUTABLE, TRAIN_DATASETS, default_recipe
 from ddarts.train.folder import read_run
 
 DEFAULTS = TrainConfig()
@@ -36,7 +36,7 @@ OPTION_FIELDS = {
     "dataset": "dataset", "data": "data_dir", "download": "download", "workers": "num_workers",
     "image_size": "image_size", "epochs": "epochs", "batch_size": "batch_size",
     "eval_batch_size": "eval_batch_size", "steps_per_epoch": "steps_per_epoch", "eval_batches": "eval_batches",
-    "lr": "lr", "lr_min": "lr_min", "momentum": "momentum", "weight_decay": "weight_decay",
+    "lr": "lr", "lr_min": "lr_min", "lr_schedule": "lr_schedule", "lr_decay": "lr_decay", "momentum": "momentum", "weight_decay": "weight_decay",
     "grad_clip": "grad_clip", "init_channels": "init_channels", "layers": "layers",
     "auxiliary_weight": "auxiliary_weight", "cutout": "cutout", "drop_path": "drop_path",
     "label_smoothing": "label_smoothing", "seed": "seed", "device": "device", "amp": "amp",
@@ -69,14 +69,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="fail instead of downloading a missing dataset")
     d.add_argument("--workers", type=int, metavar="N", help=f"ImageNet loader processes (default {DEFAULTS.num_workers})")
     d.add_argument("--image-size", type=int, metavar="PX", help="ImageNet crop size (default 224)")
-    t = p.add_argument_group("training")
+    t = p.add_argument_group("training (defaults are the recipe's; the cifar recipe's are shown)")
+    t.add_argument("--recipe", choices=tuple(RECIPES),
+                   help="named training defaults: cifar (600 epochs, C=36, batch 96, SGD 0.025 cosine, weight decay "
+                        "3e-4, cutout 16, drop path 0.2) or imagenet-mobile (ImageNet, 250 epochs, C=48, 14 layers, batch 128, "
+                        "SGD 0.1 ×0.97 per epoch, weight decay 3e-5, label smoothing 0.1, auxiliary 0.4); options "
+                        "given here override it (default: imagenet-mobile on ImageNet, else cifar)")
     t.add_argument("--epochs", type=int, help=f"default {DEFAULTS.epochs}")
     t.add_argument("--batch-size", type=int, help=f"default {DEFAULTS.batch_size}")
     t.add_argument("--eval-batch-size", type=int, help="default: --batch-size")
     t.add_argument("--steps-per-epoch", type=int, metavar="N", help="cap on steps per epoch, for quick runs")
     t.add_argument("--eval-batches", type=int, metavar="N", help="cap on test batches per evaluation, for quick runs")
-    t.add_argument("--lr", type=float, help=f"initial learning rate, cosine-annealed (default {DEFAULTS.lr})")
-    t.add_argument("--lr-min", type=float, help=f"final learning rate (default {DEFAULTS.lr_min})")
+    t.add_argument("--lr", type=float, help=f"initial learning rate (default {DEFAULTS.lr})")
+    t.add_argument("--lr-schedule", choices=LR_SCHEDULES,
+                   help=f"cosine to --lr-min over the epochs, or step: ×--lr-decay after every epoch "
+                        f"(default {DEFAULTS.lr_schedule})")
+    t.add_argument("--lr-min", type=float, help=f"final learning rate of the cosine schedule (default {DEFAULTS.lr_min})")
+    t.add_argument("--lr-decay", type=float, help=f"per-epoch factor of the step schedule (default {DEFAULTS.lr_decay})")
     t.add_argument("--momentum", type=float, help=f"default {DEFAULTS.momentum}")
     t.add_argument("--weight-decay", type=float, help=f"default {DEFAULTS.weight_decay}")
     t.add_argument("--grad-clip", type=float, help=f"gradient-norm clip (default {DEFAULTS.grad_clip})")
@@ -119,18 +128,20 @@ def _new_run(args: argparse.Namespace) -> tuple[TrainConfig, Any, Path]:
     if source.is_file() and (args.parse is not None or args.threshold is not None):
         raise DdartsError("--parse and --threshold apply to search run folders only; a genotype file is already parsed")
     given = _given(args)
-    if "dataset" not in given and source.is_dir():
+    recipe = args.recipe or default_recipe(given.get("dataset"))
+    if "dataset" not in given and "dataset" not in RECIPES[recipe] and source.is_dir():
         given["dataset"] = _search_dataset(source) or DEFAULTS.dataset
     if "cutout" not in given and given.get("dataset") == "imagenet":
         given["cutout"] = 0
     genotype = genotype_from_source(source, method=args.parse, threshold=args.threshold)
-    config = TrainConfig(**given, source=getattr(genotype, "source", None) or str(source))
+    config = TrainConfig.from_recipe(recipe, **given, source=getattr(genotype, "source", None) or str(source))
     return config, genotype, Path(args.out)
 
 
 def _resume_run(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
-    if args.source or args.out or args.parse is not None or args.threshold is not None:
-        raise DdartsError("--resume continues the run as configured; drop SOURCE, --out, --parse and --threshold")
+    if args.source or args.out or args.parse is not None or args.threshold is not None or args.recipe:
+        raise DdartsError("--resume continues the run as configured; drop SOURCE, --out, --parse, --threshold "
+                          "and --recipe")
     run_dir = Path(args.resume)
     stored, _ = read_run(run_dir)
     given = _given(args)

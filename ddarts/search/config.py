@@ -1,7 +1,7 @@
 """The search configuration: every hyperparameter of a D-DARTS search, validated up front.
 
-Defaults follow the paper and the public reference code (see docs/search.md); a bad value is
-rejected with a message naming the field before any data is touched or any file written.
+Defaults follow the paper and the public reference code (see docs/search.md for each default's source); a bad
+value is rejected with a message naming the field before any data is touched or any file written.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from ddarts.config import (
 
 DATASETS = ("cifar10", "cifar100", "imagenet", "digits")
 LOSSES = ("fair", "ablation")
-ABLATION_GRADS = ("none", "exact")
+ABLATION_GRADS = ("exact", "constant")
+LEGACY_ABLATION_GRADS = {"none": "constant"}
+"""Earlier names of the ablation-gradient modes, still read from existing configs and run folders."""
 MIXINGS = ("sigmoid", "softmax")
 PARSE_METHODS = ("darts", "sparse", "edge")
 AMP_DTYPES = ("bfloat16", "float16")
@@ -42,7 +44,11 @@ class SearchConfig(ConfigRecord):
     loss: str = "ablation"
     w01: float = 7.0
     w_abl: float = 0.5
-    ablation_grad: str = "none"
+    """Weight of L_AB^i; positive adds it (paper Eq. 8), negative subtracts it (the public code's sign)."""
+    ablation_grad: str = "exact"
+    """exact: the true ∂L_T^i/∂α_i, L_AB included; constant: L_AB only shifts the logged loss (public code)."""
+    ablation_eps: float = 0.0
+    """Floor on |mean(MC)| in L_AB's denominator (0: Eq. 7 as written); guards the 1/mean(MC) factor."""
     # schedule
     epochs: int = 50
     batch_size: int = 72
@@ -61,7 +67,7 @@ class SearchConfig(ConfigRecord):
     arch_weight_decay: float = 1e-3
     # genotype parsing
     parse: str = "edge"
-    threshold: float = 0.85
+    threshold: float = 0.8
     # execution
     seed: int = 2
     device: str = "auto"
@@ -72,6 +78,8 @@ class SearchConfig(ConfigRecord):
     """Steps between mid-epoch checkpoints (0: only at epoch ends, on stop and on failure)."""
 
     def __post_init__(self) -> None:
+        if self.ablation_grad in LEGACY_ABLATION_GRADS:  # configs written before the modes were renamed
+            object.__setattr__(self, "ablation_grad", LEGACY_ABLATION_GRADS[self.ablation_grad])
         self.validate()
 
     # ------------------------------------------------------------------ validation
@@ -99,7 +107,8 @@ class SearchConfig(ConfigRecord):
         if self.init_channels % 2:
             raise ConfigError("init_channels", f"must be even (reduction cells halve it twice), got {self.init_channels}")
         number("w01", 0.0)
-        number("w_abl", 0.0)
+        number("w_abl")
+        number("ablation_eps", 0.0)
         number("epochs", 1, 100_000, integer=True)
         number("batch_size", 2, 65_536, integer=True)
         number("steps_per_epoch", 1, integer=True, optional=True)

@@ -90,9 +90,11 @@ class Supernet(nn.Module):
         self.mixing = mixing
         self.reductions = reduction_positions(n_cells)
         c_curr = STEM_MULTIPLIER * init_channels
+        # The stem's BatchNorm is affine, as in the DARTS reference search network: no α acts on it, so unlike
+        # the BatchNorms inside the mixed ops it cannot rescale an op against its architecture weight.
         self.stem = nn.Sequential(
             nn.Conv2d(3, c_curr, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c_curr, affine=False),
+            nn.BatchNorm2d(c_curr, affine=True),
         )
         c_pp, c_p, c = c_curr, c_curr, init_channels
         cells = []
@@ -152,6 +154,22 @@ class Supernet(nn.Module):
         for i in range(j, self.n_cells):
             s0, s1 = s1, self.cells[i](s0, s1, weights[i])
         return self.head(s1)
+
+
+STEM_AFFINE = ("stem.1.weight", "stem.1.bias")
+"""Parameters that searches written before the affine stem lack."""
+
+
+def upgrade_state_dict(state: dict[str, torch.Tensor]) -> bool:
+    """Give a state dict from before the affine stem its stem weight 1 and bias 0, which compute exactly what
+    the non-affine BatchNorm computed; True if it was such a state dict. Partial or foreign dicts are left for
+    `load_state_dict` to reject."""
+    if any(key in state for key in STEM_AFFINE) or "stem.1.running_mean" not in state:
+        return False
+    mean = state["stem.1.running_mean"]
+    state[STEM_AFFINE[0]] = torch.ones_like(mean)
+    state[STEM_AFFINE[1]] = torch.zeros_like(mean)
+    return True
 
 
 def batchnorms(module: nn.Module) -> Iterator[nn.modules.batchnorm._BatchNorm]:

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ddarts.nets.supernet import Supernet, frozen_bn_statistics
+from ddarts.nets.supernet import STEM_AFFINE, Supernet, frozen_bn_statistics, upgrade_state_dict
 from ddarts.runtime.distributed import Distributed
 from ddarts.search.config import SearchConfig
 from ddarts.search.exact import exact_pass
@@ -263,8 +263,12 @@ class SearchEngine:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.w_optimizer.load_state_dict(state["w_optimizer"])
+        model_state = dict(state["model"])
+        w_optimizer = state["w_optimizer"]
+        if upgrade_state_dict(model_state):  # a search from before the affine stem: its SGD state lacks 2 params
+            w_optimizer = self._insert_stem_in_optimizer_state(w_optimizer)
+        self.model.load_state_dict(model_state)
+        self.w_optimizer.load_state_dict(w_optimizer)
         self.w_scheduler.load_state_dict(state["w_scheduler"])
         if len(state["a_optimizers"]) != len(self.a_optimizers):
             raise ValueError("checkpoint has a different number of cells")
@@ -274,3 +278,14 @@ class SearchEngine:
             sched.load_state_dict(s)
         self.scaler.load_state_dict(state["scaler"])
         self.ablation_rng.set_state(state["ablation_rng"])
+
+    def _insert_stem_in_optimizer_state(self, old: dict) -> dict:
+        """Renumber an SGD state dict saved without the stem's affine parameters; they start without momentum."""
+        alpha_ids = {id(a) for a in self.alphas}
+        names = [name for name, p in self.model.named_parameters() if id(p) not in alpha_ids]
+        new_positions = {names.index(key) for key in STEM_AFFINE}
+        kept = [i for i in range(len(names)) if i not in new_positions]
+        if [len(g["params"]) for g in old["param_groups"]] != [len(kept)]:
+            raise ValueError("checkpoint's weight optimizer does not match this supernet")
+        groups = [{**old["param_groups"][0], "params": list(range(len(names)))}]
+        return {"state": {kept[int(i)]: s for i, s in old["state"].items()}, "param_groups": groups}

@@ -54,9 +54,13 @@ HELP = {
     "init_channels": "channels of the first cell (C)",
     "mixing": "op weights: sigmoid (FairDARTS, default) or softmax (DARTS)",
     "loss": "ablation (L_T, paper Eq. 9) or fair (L_F)",
-    "w01": "weight of the zero-one loss L_01",
-    "w_abl": "weight of the ablation loss L_AB",
-    "ablation_grad": "none (L_AB shifts each cell's loss value, as published) or exact (its true gradient)",
+    "w01": "weight of the zero-one loss L_01 (paper §5.2.1: 7)",
+    "w_abl": "weight of the ablation loss L_AB^i; negative subtracts it, as the public code does "
+             "(docs/ablation-loss.md)",
+    "ablation_grad": "exact: α follows the true ∂L_T^i/∂α_i, L_AB included (Eq. 9); constant: as the public code, "
+                     "L_AB is logged but adds no gradient, so the search equals --loss fair ('none' is read as "
+                     "constant)",
+    "ablation_eps": "floor on |mean(MC)| in L_AB's denominator; 0 follows Eq. 7 exactly",
     "epochs": "search epochs",
     "batch_size": "batch size of both the weight and the α step",
     "steps_per_epoch": "cap the steps of an epoch (quick runs)",
@@ -71,7 +75,7 @@ HELP = {
     "arch_beta2": "Adam β2 for α",
     "arch_weight_decay": "weight decay of α",
     "parse": "genotype parse method reported each epoch (darts, sparse, edge)",
-    "threshold": "σ(α) threshold of the sparse and edge parse methods",
+    "threshold": "σ(α) threshold of the sparse and edge parse methods (paper §5.1: 0.8)",
     "seed": "random seed (weights, data order, augmentation, ablation draws)",
     "device": "auto, cpu, cuda or cuda:N",
     "amp": "mixed precision on CUDA",

@@ -44,10 +44,8 @@ LOSS_CHOICES = (
     ("ablation", "L_T = L_F + w_abl·L_AB (ablation loss)"),
     ("fair", "L_F = L_CE + w01·L_01 (FairDARTS)"),
 )
-ABLATION_GRAD_CHOICES = (
-    ("exact", "exact: α follows ∂L_T^i/∂α_i, L_AB included (Eq. 9)"),
-    ("constant", "constant: L_AB only logged; the search equals L_F"),
-)
+ABLATION_GRAD_CHOICES = (("exact", "exact: ∂L_T^i/∂α_i with L_AB (Eq. 9)"),
+                         ("constant", "constant: L_AB logged only (= L_F)"))
 MIXING_CHOICES = (("sigmoid", "sigmoid (FairDARTS)"), ("softmax", "softmax (DARTS)"))
 PARSE_CHOICES = (
     ("edge", "edge: ≤ 2 ops per edge above threshold"),
@@ -64,14 +62,14 @@ INT_RANGES: dict[str, tuple[int, int]] = {
     "batch_size": (1, 1_000_000), "steps_per_epoch": (0, 10_000_000), "seed": (0, 2_147_483_647),
     "checkpoint_every": (0, 10_000_000),
 }
-FLOAT_FIELDS = ("train_portion", "w01", "w_abl", "ablation_eps", "lr", "lr_min", "momentum", "weight_decay", "grad_clip",
-                "arch_lr", "arch_lr_min", "arch_beta1", "arch_beta2", "arch_weight_decay", "threshold")
+FLOAT_FIELDS = ("train_portion", "w01", "w_abl", "ablation_eps", "lr", "lr_min", "momentum", "weight_decay",
+                "grad_clip", "arch_lr", "arch_lr_min", "arch_beta1", "arch_beta2", "arch_weight_decay", "threshold")
 
 LABELS: dict[str, str] = {
     "dataset": "Dataset", "data_dir": "Data folder", "download": "Download if missing",
     "train_portion": "Weight split", "num_workers": "Loader workers",
-    "loss": "Loss", "w01": "w01 (L_01 weight)", "w_abl": "w_abl (L_AB weight)", "ablation_grad": "Ablation gradient",
-    "ablation_eps": "|mean(MC)| floor",
+    "loss": "Loss", "w01": "w01 (L_01 weight)", "w_abl": "w_abl (L_AB weight)",
+    "ablation_grad": "Ablation gradient", "ablation_eps": "|mean(MC)| floor",
     "cells": "Cells", "init_channels": "Init channels C", "mixing": "Op mixing",
     "epochs": "Epochs", "batch_size": "Batch size", "steps_per_epoch": "Steps per epoch",
     "lr": "Weights lr", "lr_min": "Weights lr (final)", "momentum": "Momentum", "weight_decay": "Weight decay",
@@ -84,13 +82,11 @@ LABELS: dict[str, str] = {
 TOOLTIPS: dict[str, str] = {
     "train_portion": "Share of the training set that trains the weights; the rest trains α (paper: 0.5).",
     "steps_per_epoch": "0 runs full epochs; a small number makes quick trial searches.",
-    "threshold": "σ(α) an op needs to survive the sparse/edge parse (paper §5.1: 0.8; the public code's files: 0.85).",
+    "threshold": "σ(α) an op needs to survive the sparse/edge parse (paper §5.1: 0.8; public genotype files: 0.85).",
     "w01": "Weight of the zero-one loss L_01 (paper §5.2.1 chooses 7).",
-    "w_abl": "Weight of L_AB^i: positive adds it as the paper's Eq. 8, negative subtracts it as the public code does "
-             "(docs/ablation-loss.md).",
-    "ablation_grad": "exact: the true gradient of each cell's L_T^i, L_AB included. constant: as the public code, "
-                     "L_AB is logged but adds no gradient, so the search equals an L_F search.",
-    "ablation_eps": "0 follows Eq. 7; a positive value floors |mean(MC)| in L_AB's denominator (docs/ablation-loss.md).",
+    "w_abl": "Weight of L_AB^i: > 0 adds it (paper Eq. 8), < 0 subtracts it (public code); docs/ablation-loss.md.",
+    "ablation_grad": "exact: the true gradient of L_T^i, L_AB included. constant: L_AB only logged (public code).",
+    "ablation_eps": "0 follows Eq. 7; > 0 floors |mean(MC)| in L_AB's denominator (docs/ablation-loss.md).",
     "checkpoint_every": "0 saves checkpoints only at epoch ends, on stop and on failure.",
     "data_dir": "Where datasets are downloaded to, or the ImageNet folder (train/ and val/ inside).",
 }
@@ -357,9 +353,8 @@ class SearchForm(QDialog):
         if refresh_default:
             self._refresh_default_run_dir()
         ablation = self._getters["loss"]() == "ablation"
-        self.widgets["w_abl"].setEnabled(ablation)
-        self.widgets["ablation_grad"].setEnabled(ablation)
-        self.widgets["ablation_eps"].setEnabled(ablation)
+        for name in ("w_abl", "ablation_grad", "ablation_eps"):
+            self.widgets[name].setEnabled(ablation)
         self.widgets["amp_dtype"].setEnabled(bool(self._getters["amp"]()))
         try:
             config = self._check()

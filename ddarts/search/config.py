@@ -43,8 +43,9 @@ class SearchConfig(ConfigRecord):
     # loss
     loss: str = "ablation"
     w01: float = 7.0
-    w_abl: float = 0.5
-    """Weight of L_AB^i; positive adds it (paper Eq. 8), negative subtracts it (the public code's sign)."""
+    w_abl: float = -0.5
+    """Weight of L_AB^i; positive adds it (paper Eq. 8), negative subtracts it (the public code's sign, the
+    default: with the paper's sign α ascends L_CE whenever |mean(MC)| is small; docs/ablation-loss.md)."""
     ablation_grad: str = "exact"
     """exact: the true ∂L_T^i/∂α_i, L_AB included; constant: L_AB only shifts the logged loss (public code)."""
     ablation_eps: float = 0.0

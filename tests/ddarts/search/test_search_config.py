@@ -12,7 +12,7 @@ def test_the_old_name_of_the_constant_mode_is_still_read():
 
 def test_paper_settings_are_the_defaults():
     cfg = SearchConfig()
-    assert (cfg.loss, cfg.ablation_grad, cfg.w01, cfg.w_abl, cfg.threshold) == ("ablation", "exact", 7.0, 0.5, 0.8)
+    assert (cfg.loss, cfg.ablation_grad, cfg.w01, cfg.w_abl, cfg.threshold) == ("ablation", "exact", 7.0, -0.5, 0.8)
 
 
 def test_w_abl_takes_either_sign_and_the_floor_is_not_negative():

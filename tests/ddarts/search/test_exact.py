@@ -91,8 +91,9 @@ def test_default_ablation_search_ends_with_other_alphas_than_the_fair_one():
 def test_constant_mode_is_the_fair_search_bit_for_bit():
     constant = _three_steps(_engine(cells=4, ablation_grad="constant"))
     fair = _three_steps(_engine(cells=4, loss="fair"))
+    got = constant.model.state_dict()
     for key, value in fair.model.state_dict().items():
-        assert torch.equal(constant.model.state_dict()[key], value), key
+        assert torch.equal(got[key], value), key
 
 
 def test_the_public_codes_sign_reverses_only_the_ablation_term(float64):

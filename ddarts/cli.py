@@ -9,7 +9,8 @@ import sys
 from ddarts import __version__
 from ddarts.errors import DdartsError
 
-COMMANDS = ("search", "genotype", "derive", "info", "train", "evaluate", "export")
+COMMANDS = ("search", "sweep", "genotype", "derive", "info", "draw", "train", "evaluate", "export", "metrics",
+            "plot", "gui")
 """Each name is a module `ddarts.commands.<name>` with `register(subparsers)`; its parser sets `func`."""
 
 

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.graphviz_render import GraphvizRenderer, describe_error
-from app.run_model import RunModel
-from app.widgets.svg_view import SvgView
+from ..graphviz_render import GraphvizRenderer, describe_error
+from ..run_model import RunModel
+from .svg_view import SvgView
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import DartsGenotype, Edge, Genotype, as_genotype
 from ddarts.genotype.diagram import cell_dot

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ddarts.nets.supernet import STEM_AFFINE, Supernet, frozen_bn_statistics, upgrade_state_dict
+from ddarts.nets.supernet import Supernet, frozen_bn_statistics, upgrade_state_dict
 from ddarts.runtime.distributed import Distributed
 from ddarts.search.config import SearchConfig
 from ddarts.search.exact import exact_pass
@@ -59,11 +59,11 @@ class SearchEngine:
     """Supernet, one Adam + cosine schedule per cell for α, SGD + cosine for the weights."""
 
     def __init__(self, config: SearchConfig, num_classes: int, device: torch.device,
-                 dist: Distributed | None = None):
+                 dist: Distributed | None = None, stem: str = "cifar"):
         self.config = config
         self.device = device
         self.dist = dist
-        self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing).to(device)
+        self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing, stem=stem).to(device)
         if dist is not None:  # identical replicas whatever each process's random state
             dist.broadcast_([t.data for t in self.model.state_dict().values()])
         self.use_amp = config.amp and device.type == "cuda"
@@ -265,7 +265,8 @@ class SearchEngine:
     def load_state_dict(self, state: dict) -> None:
         model_state = dict(state["model"])
         w_optimizer = state["w_optimizer"]
-        if upgrade_state_dict(model_state):  # a search from before the affine stem: its SGD state lacks 2 params
+        # a search from before the affine stem: its SGD state lacks 2 params
+        if upgrade_state_dict(model_state, self.model.stem_affine_keys()):
             w_optimizer = self._insert_stem_in_optimizer_state(w_optimizer)
         self.model.load_state_dict(model_state)
         self.w_optimizer.load_state_dict(w_optimizer)
@@ -283,7 +284,7 @@ class SearchEngine:
         """Renumber an SGD state dict saved without the stem's affine parameters; they start without momentum."""
         alpha_ids = {id(a) for a in self.alphas}
         names = [name for name, p in self.model.named_parameters() if id(p) not in alpha_ids]
-        new_positions = {names.index(key) for key in STEM_AFFINE}
+        new_positions = {names.index(key) for key in self.model.stem_affine_keys()}
         kept = [i for i in range(len(names)) if i not in new_positions]
         if [len(g["params"]) for g in old["param_groups"]] != [len(kept)]:
             raise ValueError("checkpoint's weight optimizer does not match this supernet")

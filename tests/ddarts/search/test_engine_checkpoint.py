@@ -5,7 +5,6 @@ import copy
 import pytest
 import torch
 
-from ddarts.nets.supernet import STEM_AFFINE
 from ddarts.search.config import SearchConfig
 from ddarts.search.engine import SearchEngine
 
@@ -26,9 +25,9 @@ def _as_before_the_affine_stem(engine):
     state = copy.deepcopy(engine.state_dict())
     alpha_ids = {id(a) for a in engine.alphas}
     names = [n for n, p in engine.model.named_parameters() if id(p) not in alpha_ids]
-    gone = {names.index(k) for k in STEM_AFFINE}
+    gone = {names.index(k) for k in engine.model.stem_affine_keys()}
     kept = [i for i in range(len(names)) if i not in gone]
-    for key in STEM_AFFINE:
+    for key in engine.model.stem_affine_keys():
         del state["model"][key]
     sgd = state["w_optimizer"]
     sgd["state"] = {kept.index(i): s for i, s in sgd["state"].items() if i in kept}
@@ -46,7 +45,7 @@ def test_the_search_stem_is_affine_and_old_checkpoints_resume():
     assert torch.equal(resumed.model.stem[1].weight, torch.ones(6))
     assert torch.equal(resumed.model.stem[1].bias, torch.zeros(6))
     for (name, value), want in zip(resumed.model.state_dict().items(), engine.model.state_dict().values()):
-        if name not in STEM_AFFINE:
+        if name not in resumed.model.stem_affine_keys():
             assert torch.equal(value, want), name
     new_state, saved = resumed.w_optimizer.state_dict()["state"], engine.w_optimizer.state_dict()["state"]
     for i in kept:

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from ddarts.config import ConfigError
-from ddarts.train.config import TrainConfig, default_recipe
+from ddarts.train.config import TrainConfig
+from ddarts.train.recipes import default_recipe
 from ddarts.train.schedule import make_scheduler
 
 

@@ -36,7 +36,7 @@ from ddarts.space.ops import reduction_positions
 
 PARSE_METHODS = ("darts", "sparse", "edge")
 DEFAULT_METHOD = "edge"
-DEFAULT_THRESHOLD = 0.85
+DEFAULT_THRESHOLD = 0.8  # SearchConfig.threshold: the paper's σ (§5.1)
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ USED_AS = {  # distribution -> text in the sources that shows it is used
     "safetensors": "safetensors", "onnx": "import onnx", "onnxruntime": "onnxruntime",
     "onnxscript": "dynamo=True",  # torch.onnx's dynamo exporter runs on onnxscript
     "pillow": "from PIL import", "pyyaml": "import yaml", "tensorboard": "torch.utils.tensorboard",
+    "ray": "from ray import tune", "matplotlib": "import matplotlib",
 }
 
 

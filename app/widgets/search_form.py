@@ -294,8 +294,8 @@ class SearchForm(QDialog):
         if refresh_default:
             self._refresh_default_run_dir()
         ablation = self._getters["loss"]() == "ablation"
-        self.widgets["w_abl"].setEnabled(ablation)
-        self.widgets["ablation_grad"].setEnabled(ablation)
+        for name in ("w_abl", "ablation_grad", "ablation_eps"):
+            self.widgets[name].setEnabled(ablation)
         self.widgets["amp_dtype"].setEnabled(bool(self._getters["amp"]()))
         self.widgets["image_size"].setEnabled(self._getters["dataset"]() in FOLDER_DATASETS)
         try:

@@ -38,6 +38,7 @@ from ddarts.train import (
 from ddarts.train.config import RESUME_MUTABLE, TRAIN_DATASETS
 from ddarts.train.fields import FIELDS, GENOTYPE
 from ddarts.train.folder import read_run
+from ddarts.train.recipes import RECIPES, default_recipe
 
 DEFAULTS = TrainConfig()
 
@@ -84,12 +85,13 @@ def _new_run(args: argparse.Namespace) -> tuple[TrainConfig, Any, Path]:
     if source.is_file() and (args.parse is not None or args.threshold is not None):
         raise DdartsError("--parse and --threshold apply to search run folders only; a genotype file is already parsed")
     given = {**(read_config_file(args.config, "train") if args.config else {}), **_given(args)}
-    if "dataset" not in given and source.is_dir():
+    recipe = given.pop("recipe", None) or default_recipe(given.get("dataset"))
+    if "dataset" not in given and "dataset" not in RECIPES.get(recipe, {}) and source.is_dir():
         given["dataset"] = _search_dataset(source) or DEFAULTS.dataset
     if "cutout" not in given and given.get("dataset") == "imagenet":
         given["cutout"] = 0
     genotype = genotype_from_source(source, method=args.parse, threshold=args.threshold)
-    config = TrainConfig(**given, source=getattr(genotype, "source", None) or str(source))
+    config = TrainConfig.from_recipe(recipe, **given, source=getattr(genotype, "source", None) or str(source))
     return config, genotype, Path(args.out or ".")
 
 

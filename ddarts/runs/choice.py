@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ddarts.genotype.core import PARSE_METHODS, Genotype
+from ddarts.search.config import SearchConfig
 
-DEFAULT_PARSE_METHOD = "edge"
-DEFAULT_THRESHOLD = 0.85
+DEFAULT_PARSE_METHOD: str = SearchConfig.parse  # a run without a config is parsed as a search would be
+DEFAULT_THRESHOLD: float = SearchConfig.threshold
 Origin = Literal["live", "alpha", "stored", "final"]
 
 

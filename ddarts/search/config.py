@@ -21,6 +21,7 @@ from ddarts.search.fields import (
     ABLATION_GRADS,
     AMP_DTYPES,
     FIELDS,
+    LEGACY_ABLATION_GRADS,
     LOSSES,
     MIXINGS,
     PARSE_METHODS,
@@ -48,8 +49,13 @@ class SearchConfig(ConfigRecord):
     # loss
     loss: str = "ablation"
     w01: float = 7.0
-    w_abl: float = 0.5
-    ablation_grad: str = "none"
+    w_abl: float = -0.5
+    """Weight of L_AB^i; positive adds it (paper Eq. 8), negative subtracts it (the public code's sign, the
+    default: with the paper's sign α ascends L_CE whenever |mean(MC)| is small; docs/ablation-loss.md)."""
+    ablation_grad: str = "exact"
+    """exact: the true ∂L_T^i/∂α_i, L_AB included; constant: L_AB only shifts the logged loss (public code)."""
+    ablation_eps: float = 0.0
+    """Floor on |mean(MC)| in L_AB's denominator (0: Eq. 7 as written); guards the 1/mean(MC) factor."""
     # schedule
     epochs: int = 50
     batch_size: int = 72
@@ -68,7 +74,7 @@ class SearchConfig(ConfigRecord):
     arch_weight_decay: float = 1e-3
     # genotype parsing
     parse: str = "edge"
-    threshold: float = 0.85
+    threshold: float = 0.8
     # execution
     seed: int = 2
     device: str = "auto"
@@ -87,6 +93,8 @@ class SearchConfig(ConfigRecord):
     """Also write the live α reports to metrics.jsonl (about cells × 98 numbers each)."""
 
     def __post_init__(self) -> None:
+        if self.ablation_grad in LEGACY_ABLATION_GRADS:  # configs written before the modes were renamed
+            object.__setattr__(self, "ablation_grad", LEGACY_ABLATION_GRADS[self.ablation_grad])
         self.validate()
 
     # ------------------------------------------------------------------ validation

@@ -15,7 +15,9 @@ from ddarts.genotype.core import PARSE_METHODS
 from ddarts.genotype.parse import MIXINGS
 
 LOSSES = ("fair", "ablation")
-ABLATION_GRADS = ("none", "exact")
+ABLATION_GRADS = ("exact", "constant")
+LEGACY_ABLATION_GRADS = {"none": "constant"}
+"""Earlier names of the ablation-gradient modes, still read from existing configs and run folders."""
 
 DATA, LOSS, NETWORK, PARSE, OPTIMISATION, EXECUTION = "Data", "Loss", "Network", "Parse", "Optimisation", "Execution"
 GROUPS = (DATA, LOSS, NETWORK, PARSE, OPTIMISATION, EXECUTION)
@@ -41,11 +43,15 @@ FIELDS: dict[str, FieldMeta] = {
                                                           "ImageNet (large inputs)")),
     "loss": FieldMeta("ablation (L_T, paper Eq. 9) or fair (L_F)", "Loss", LOSS, LOSSES,
                       ("L_F = L_CE + w01·L_01 (FairDARTS)", "L_T = L_F + w_abl·L_AB (ablation loss)")),
-    "w01": FieldMeta("weight of the zero-one loss L_01", "w01 (L_01 weight)", LOSS, lo=0.0),
-    "w_abl": FieldMeta("weight of the ablation loss L_AB", "w_abl (L_AB weight)", LOSS, lo=0.0),
-    "ablation_grad": FieldMeta("none (L_AB shifts each cell's loss value, as published) or exact (its true gradient)",
-                               "Ablation gradient", LOSS, ABLATION_GRADS,
-                               ("none: L_AB as a constant per cell", "exact: gradient flows through L_AB")),
+    "w01": FieldMeta("weight of the zero-one loss L_01 (paper §5.2.1: 7)", "w01 (L_01 weight)", LOSS, lo=0.0),
+    "w_abl": FieldMeta("weight of the ablation loss L_AB^i; negative subtracts it, as the public code does and as "
+                       "the default does (docs/ablation-loss.md)", "w_abl (L_AB weight)", LOSS, lo=-100.0, hi=100.0),
+    "ablation_grad": FieldMeta("exact: α follows the true ∂L_T^i/∂α_i, L_AB included (Eq. 9); constant: as the public "
+                               "code, L_AB is logged but adds no gradient, so the search equals --loss fair ('none' "
+                               "in older configs)", "Ablation gradient", LOSS, ABLATION_GRADS,
+                               ("exact: ∂L_T^i/∂α_i with L_AB (Eq. 9)", "constant: L_AB logged only (= L_F)")),
+    "ablation_eps": FieldMeta("floor on |mean(MC)| in L_AB's denominator; 0 follows Eq. 7 exactly "
+                              "(docs/ablation-loss.md)", "|mean(MC)| floor", LOSS, lo=0.0),
     "epochs": FieldMeta("search epochs", "Epochs", OPTIMISATION, lo=1, hi=100_000, integer=True),
     "batch_size": FieldMeta("batch size of both the weight and the α step", "Batch size", OPTIMISATION, lo=2,
                             hi=65_536, integer=True),
@@ -66,7 +72,8 @@ FIELDS: dict[str, FieldMeta] = {
     "parse": FieldMeta("genotype parse method reported each epoch", "Parse method", PARSE, PARSE_METHODS,
                        ("darts: 2 edges per node, strongest op", "sparse: 2 edges per node, 1 op if above threshold",
                         "edge: ≤ 2 ops per edge above threshold")),
-    "threshold": FieldMeta("σ(α) an op needs to survive the sparse and edge parse (paper 0.8, reference code 0.85)",
+    "threshold": FieldMeta("σ(α) an op needs to survive the sparse and edge parse (paper §5.1: 0.8; public genotype "
+                           "files: 0.85)",
                            "Threshold σ", PARSE, lo=0.0, hi=1.0),
     "seed": FieldMeta("random seed (weights, data order, augmentation, ablation draws)", "Seed", EXECUTION, lo=0,
                       hi=2**63 - 1, integer=True),

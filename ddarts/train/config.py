@@ -8,6 +8,7 @@ step boundaries and always leave a checkpoint that resumes the run exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ddarts.config import (
     ConfigError,
@@ -18,6 +19,7 @@ from ddarts.config import (
 )
 from ddarts.data.catalogue import DATASETS
 from ddarts.train.fields import FIELDS
+from ddarts.train.recipes import RECIPES
 
 TRAIN_DATASETS = DATASETS
 RESUME_MUTABLE = ("device", "amp", "num_workers", "data_dir", "download", "log_every", "deterministic")
@@ -42,6 +44,8 @@ class TrainConfig(ConfigRecord):
     eval_batches: int | None = None  # cap on test batches per evaluation, for quick runs
     lr: float = 0.025
     lr_min: float = 0.0
+    lr_schedule: str = "cosine"  # cosine: to lr_min over the epochs; step: ×lr_decay after every epoch
+    lr_decay: float = 0.97
     momentum: float = 0.9
     weight_decay: float = 3e-4
     grad_clip: float = 5.0
@@ -60,6 +64,7 @@ class TrainConfig(ConfigRecord):
     deterministic: bool = False
     log_every: int = 50  # steps between "step" records in metrics.jsonl
     source: str | None = None  # what the genotype was taken from (a run folder or a file)
+    recipe: str = "cifar"  # the named defaults this configuration started from (ddarts.train.recipes)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -88,6 +93,13 @@ class TrainConfig(ConfigRecord):
         return self.stem if self.stem != "auto" else data_input_kind
 
     unknown_field_label = "unknown training configuration field"
+
+    @classmethod
+    def from_recipe(cls, recipe: str, **given: Any) -> "TrainConfig":
+        """The recipe's values, overridden by `given` (explicit options), with the recipe's name recorded."""
+        if recipe not in RECIPES:
+            raise ConfigError("recipe", f"{recipe!r} is not one of {', '.join(RECIPES)}")
+        return cls(**{**RECIPES[recipe], **given, "recipe": recipe})
 
 
 # ---------------------------------------------------------------------------------------------- events

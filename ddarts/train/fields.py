@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ddarts.config import AMP_DTYPES, DETERMINISTIC_HELP, STEM_HELP, STEMS, FieldMeta
 from ddarts.data.catalogue import DATASET_HELP, DATASET_LABELS, DATASETS
+from ddarts.train.recipes import LR_SCHEDULES, RECIPES
 
 GENOTYPE, DATA, TRAINING, EXECUTION = "genotype", "data", "training", "execution"
 
@@ -31,8 +32,17 @@ FIELDS: dict[str, FieldMeta] = {
                                  integer=True, optional=True, metavar="N"),
     "eval_batches": FieldMeta("cap on test batches per evaluation, for quick runs", "Eval batches", TRAINING, lo=1,
                               integer=True, optional=True, metavar="N"),
-    "lr": FieldMeta("initial learning rate, cosine-annealed", "Learning rate", TRAINING, lo=0.0, lo_open=True),
-    "lr_min": FieldMeta("final learning rate", "Learning rate (final)", TRAINING, lo=0.0),
+    "recipe": FieldMeta("named training defaults, overridden by the options given: cifar (600 epochs, C=36, batch 96, "
+                        "SGD 0.025 cosine, weight decay 3e-4, cutout 16, drop path 0.2) or imagenet-mobile (ImageNet, "
+                        "250 epochs, C=48, 14 layers, batch 128, SGD 0.1 ×0.97 per epoch, weight decay 3e-5, label "
+                        "smoothing 0.1, auxiliary 0.4)", "Recipe", TRAINING, tuple(RECIPES),
+                        default_text="imagenet-mobile on ImageNet, else cifar"),
+    "lr": FieldMeta("initial learning rate", "Learning rate", TRAINING, lo=0.0, lo_open=True),
+    "lr_schedule": FieldMeta("cosine to --lr-min over the epochs, or step: ×--lr-decay after every epoch",
+                             "Learning-rate schedule", TRAINING, LR_SCHEDULES),
+    "lr_min": FieldMeta("final learning rate of the cosine schedule", "Learning rate (final)", TRAINING, lo=0.0),
+    "lr_decay": FieldMeta("per-epoch factor of the step schedule", "Learning-rate decay", TRAINING, lo=0.0, hi=1.0,
+                          lo_open=True),
     "momentum": FieldMeta("SGD momentum", "Momentum", TRAINING, lo=0.0, hi=1.0),
     "weight_decay": FieldMeta("weight decay", "Weight decay", TRAINING, lo=0.0),
     "grad_clip": FieldMeta("gradient-norm clip", "Gradient clip", TRAINING, lo=0.0, lo_open=True),

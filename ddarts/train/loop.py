@@ -1,4 +1,4 @@
-"""The training loop behind `ddarts.train.config.train`: SGD with a cosine schedule, auxiliary loss, drop-path ramp,
+"""The training loop behind `ddarts.train.config.train`: SGD on a scheduled lr, auxiliary loss, drop-path ramp,
 gradient clipping, optional mixed precision, a test-split evaluation every epoch, checkpoint and resume.
 
 A resumed run continues bit for bit (on CPU): the checkpoint holds the model, optimizer, scheduler, scaler,
@@ -28,6 +28,7 @@ from ddarts.data.sources import FolderData
 from ddarts.errors import DdartsError, RunFolderError
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.genotype.derive import derive_genotype
+from ddarts.train.schedule import make_scheduler
 from ddarts.nets.cells import AuxiliaryHeadError
 from ddarts.nets.network import build_network
 from ddarts.runtime.background import run_reporting
@@ -130,8 +131,7 @@ class _Training:
         self.params = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr, momentum=config.momentum,
                                          weight_decay=config.weight_decay)
-        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=config.epochs,
-                                                                    eta_min=config.lr_min)
+        self.scheduler = make_scheduler(self.optimizer, config)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.smoothing)
         shard = (dist.rank, dist.world_size) if dist is not None else (0, 1)

@@ -54,7 +54,8 @@ def test_stored_then_final_genotypes_answer_without_alpha():
 
 
 def test_parse_settings_fall_back_to_the_defaults():
-    assert parse_settings(None) == ("edge", 0.85)
+    defaults = (SearchConfig().parse, SearchConfig().threshold)
+    assert parse_settings(None) == defaults
     assert parse_settings({"parse": "darts", "threshold": 0.6}) == ("darts", 0.6)
-    assert parse_settings({"parse": "nonsense", "threshold": "x"}, None, None) == ("edge", 0.85)
+    assert parse_settings({"parse": "nonsense", "threshold": "x"}, None, None) == defaults
     assert parse_settings({"parse": "darts"}, "sparse", 0.3) == ("sparse", 0.3)

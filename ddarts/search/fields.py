@@ -44,8 +44,8 @@ FIELDS: dict[str, FieldMeta] = {
     "loss": FieldMeta("ablation (L_T, paper Eq. 9) or fair (L_F)", "Loss", LOSS, LOSSES,
                       ("L_F = L_CE + w01·L_01 (FairDARTS)", "L_T = L_F + w_abl·L_AB (ablation loss)")),
     "w01": FieldMeta("weight of the zero-one loss L_01 (paper §5.2.1: 7)", "w01 (L_01 weight)", LOSS, lo=0.0),
-    "w_abl": FieldMeta("weight of the ablation loss L_AB^i; negative subtracts it, as the public code does and as "
-                       "the default does (docs/ablation-loss.md)", "w_abl (L_AB weight)", LOSS, lo=-100.0, hi=100.0),
+    "w_abl": FieldMeta("weight of the ablation loss L_AB^i; negative subtracts it, as the public code does "
+                       "(the sign is chosen in docs/ablation-loss.md)", "w_abl (L_AB weight)", LOSS, lo=-100.0, hi=100.0),
     "ablation_grad": FieldMeta("exact: α follows the true ∂L_T^i/∂α_i, L_AB included (Eq. 9); constant: as the public "
                                "code, L_AB is logged but adds no gradient, so the search equals --loss fair ('none' "
                                "in older configs)", "Ablation gradient", LOSS, ABLATION_GRADS,

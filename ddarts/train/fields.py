@@ -32,7 +32,7 @@ FIELDS: dict[str, FieldMeta] = {
                                  integer=True, optional=True, metavar="N"),
     "eval_batches": FieldMeta("cap on test batches per evaluation, for quick runs", "Eval batches", TRAINING, lo=1,
                               integer=True, optional=True, metavar="N"),
-    "recipe": FieldMeta("named training defaults, overridden by the options given: cifar (600 epochs, C=36, batch 96, "
+    "recipe": FieldMeta("a named set of training settings, overridden by the options given: cifar (600 epochs, C=36, batch 96, "
                         "SGD 0.025 cosine, weight decay 3e-4, cutout 16, drop path 0.2) or imagenet-mobile (ImageNet, "
                         "250 epochs, C=48, 14 layers, batch 128, SGD 0.1 ×0.97 per epoch, weight decay 3e-5, label "
                         "smoothing 0.1, auxiliary 0.4)", "Recipe", TRAINING, tuple(RECIPES),

@@ -16,7 +16,10 @@ A full collection walks every tracked object, and with torch, numpy and pyqtgrap
 quarter of a million objects: about 0.1-0.3 s on the GUI thread, each time. Objects that exist when the
 collector starts (imported modules) and when the main window is built (`settle`) live as long as the
 application, so they are moved to the permanent generation (`gc.freeze`) and full collections only walk
-what was created since.
+what was created since. The same holds for a burst: when more than FREEZE_BURST objects appeared since
+the last check (the first search imports some two thousand modules on its thread: scikit-learn, SciPy,
+pandas, torch parts), they are frozen instead of collected, which costs nothing; the few garbage cycles
+among them are kept.
 
 Remove it when no Python code runs off the GUI thread while widgets exist, or when a PySide6 release
 defers deleting collected QObjects to their own thread (the test's case without the collector then
@@ -30,6 +33,11 @@ import gc
 from PySide6.QtCore import QObject, QTimer
 
 CHECK_INTERVAL_MS = 250
+FREEZE_BURST = 50_000
+"""More new live objects than this since the last check are frozen, not walked (a collection of that many
+takes 0.1-0.3 s on the GUI thread)."""
+FROZEN = 3
+"""What `check` returns when it froze a burst instead of collecting."""
 
 _active = 0
 _was_enabled = True
@@ -74,8 +82,12 @@ class GuiThreadCollector(QObject):
                 gc.enable()
 
     def check(self) -> int:
-        """Collect the oldest generation whose allocation count passed its threshold; returns it (-1: none)."""
+        """Collect the oldest generation whose allocation count passed its threshold; returns it (-1: none,
+        FROZEN: a burst was frozen instead)."""
         counts, thresholds = gc.get_count(), gc.get_threshold()
+        if counts[0] > FREEZE_BURST:
+            gc.freeze()
+            return FROZEN
         for generation in (2, 1, 0):
             if counts[generation] > thresholds[generation]:
                 gc.collect(generation)

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ddarts.errors import DdartsError
 from ddarts.runs import recorded_search
+from ddarts.runtime.threads import use_cores
 from ddarts.search import SearchConfig, SearchControl
 from ddarts.search.events import DatasetProgress, StepMetrics
 
@@ -50,6 +51,7 @@ class _SearchJob(QObject):
     def run(self) -> None:
         batch: list = []
         last_emit = time.monotonic()
+        use_cores(reserve=1)  # one core stays with the GUI's event loop
         try:
             for event in recorded_search(self._config, self._run_dir, control=self._control, resume=self._resume):
                 batch.append(event)

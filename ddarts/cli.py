@@ -8,6 +8,7 @@ import sys
 
 from ddarts import __version__
 from ddarts.errors import DdartsError
+from ddarts.runtime.threads import use_cores
 
 COMMANDS = ("search", "genotype", "derive", "info", "train", "evaluate", "export")
 """Each name is a module `ddarts.commands.<name>` with `register(subparsers)`; its parser sets `func`."""
@@ -26,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    use_cores()
     try:
         return int(args.func(args) or 0)
     except DdartsError as exc:

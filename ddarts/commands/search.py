@@ -76,7 +76,7 @@ HELP = {
     "device": "auto, cpu, cuda or cuda:N",
     "amp": "mixed precision on CUDA",
     "amp_dtype": "mixed-precision type on CUDA",
-    "channels_last": "channels-last memory format on CUDA",
+    "channels_last": "channels-last memory format where faster (CUDA; CPU with oneDNN from 8 channels)",
     "checkpoint_every": "also checkpoint every N steps (0: at epoch ends, on stop and on failure)",
 }
 ALIASES = {"data_dir": ["--data"]}

@@ -92,7 +92,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="mixed precision (default: on with CUDA)")
     e.add_argument("--amp-dtype", choices=AMP_DTYPES, help=f"default {DEFAULTS.amp_dtype}")
     e.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                   help="channels-last memory format on CUDA (default on)")
+                   help="channels-last memory format where faster: CUDA, and CPU with oneDNN from 8 channels (default on)")
     e.add_argument("--log-every", type=int, metavar="N", help=f"steps between metrics.jsonl step records (default {DEFAULTS.log_every})")
     e.add_argument("--json", action="store_true", help="print the final result as JSON on stdout")
     p.set_defaults(func=run)

@@ -6,6 +6,7 @@ validation, the supernet and the derived networks all look names up here.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import Callable
 
 import torch
@@ -69,6 +70,12 @@ class DilConv(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.op(x)
 
+    def forward_relu(self, r: torch.Tensor) -> torch.Tensor:
+        """The op on an input that already went through ReLU: the supernet applies it once per cell state."""
+        for layer in islice(self.op, 1, None):
+            r = layer(r)
+        return r
+
 
 class SepConv(nn.Module):
     """Two stacked depthwise-separable convolutions; only the first one strides."""
@@ -82,6 +89,9 @@ class SepConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.op(x)
+
+    def forward_relu(self, r: torch.Tensor) -> torch.Tensor:
+        return self.op[1](self.op[0].forward_relu(r))
 
 
 class Identity(nn.Module):
@@ -102,7 +112,9 @@ class FactorizedReduce(nn.Module):
         self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.relu(x)
+        return self.forward_relu(self.relu(x))
+
+    def forward_relu(self, x: torch.Tensor) -> torch.Tensor:
         shifted = x[:, :, 1:, 1:]
         a = self.conv_1(x)
         b = self.conv_2(shifted)

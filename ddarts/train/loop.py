@@ -32,6 +32,7 @@ from ddarts.nets.network import build_network
 from ddarts.runtime.background import run_reporting
 from ddarts.runtime.devices import resolve_device
 from ddarts.runtime.distributed import Distributed, agreed, any_process, main_first
+from ddarts.runtime.memory_format import in_memory_format, use_channels_last
 from ddarts.runtime.folders import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
@@ -113,15 +114,14 @@ class _Training:
         self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
         if self.amp and self.device.type == "cpu" and config.amp_dtype == "float16":
             raise ConfigError("amp_dtype", "float16 mixed precision needs CUDA; use bfloat16 or --no-amp on CPU")
-        self.channels_last = config.channels_last and self.device.type == "cuda"
+        self.channels_last = use_channels_last(self.device, config.channels_last, config.init_channels)
         torch.manual_seed(config.seed)
         self.num_classes = train_data.info.num_classes
 
         self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
                                    input_kind=config.input_kind, auxiliary=config.auxiliary_weight > 0,
                                    drop_path_prob=0.0).to(self.device)
-        if self.channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self.model = in_memory_format(self.model, self.channels_last)
         self.forward_model: nn.Module = self.model
         if dist is not None:  # gradients averaged during backward; rank 0's weights and buffers broadcast
             ids = [device.index] if device.type == "cuda" else None

@@ -1,0 +1,41 @@
+import torch
+
+from ddarts.runtime.memory_format import CPU_MIN_CHANNELS, in_memory_format, use_channels_last
+from ddarts.search.config import SearchConfig
+from ddarts.search.engine import SearchEngine
+
+CPU = torch.device("cpu")
+
+
+def test_the_rule():
+    onednn = torch.backends.mkldnn.is_available()
+    assert use_channels_last(torch.device("cuda"), True, 2)
+    assert not use_channels_last(torch.device("cuda"), False, 64)
+    assert use_channels_last(CPU, True, CPU_MIN_CHANNELS) == onednn
+    assert use_channels_last(CPU, True, 64) == onednn
+    assert not use_channels_last(CPU, True, CPU_MIN_CHANNELS - 1)
+    assert not use_channels_last(CPU, False, 64)
+    assert not use_channels_last(torch.device("meta"), True, 64)
+    previous = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False  # (the flags() context manager warns about TF32 on this build)
+    try:
+        assert not use_channels_last(CPU, True, 64)
+    finally:
+        torch.backends.mkldnn.enabled = previous
+
+
+def test_in_memory_format():
+    conv = torch.nn.Conv2d(4, 4, 3)
+    assert in_memory_format(conv, False).weight.is_contiguous()
+    weight = in_memory_format(conv, True).weight
+    assert weight.is_contiguous(memory_format=torch.channels_last) and not weight.is_contiguous()
+
+
+def test_the_search_engine_follows_the_rule():
+    for channels, requested in ((CPU_MIN_CHANNELS, True), (CPU_MIN_CHANNELS, False), (2, True)):
+        cfg = SearchConfig(dataset="digits", cells=3, init_channels=channels, batch_size=2, device="cpu",
+                           channels_last=requested)
+        engine = SearchEngine(cfg, num_classes=10, device=CPU)
+        assert engine.channels_last == use_channels_last(CPU, requested, channels)
+        stem = engine.model.stem[0].weight
+        assert stem.is_contiguous(memory_format=torch.channels_last if engine.channels_last else torch.contiguous_format)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,6 +30,7 @@ from ddarts.search.events import (
 )
 
 
+@dataclass
 class SearchProgress:
     """Position and running epoch sums: everything besides the engine needed to resume exactly."""
 

@@ -151,10 +151,11 @@ def print_table(sides: list[Side], results: list[list[dict[str, Any]]]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    baseline = check_checkout(args.baseline) if args.baseline else None
     sides = [Side("this", THIS_CHECKOUT, args)]
     try:
-        if args.baseline:
-            sides.append(Side("baseline", check_checkout(args.baseline), args))
+        if baseline is not None:
+            sides.append(Side("baseline", baseline, args))
         info = sides[0].info
         print(f"benchmarking on {info['device']}: {args.cells} cells, C={args.init_channels}, batch "
               f"{args.batch_size}, {args.repeats} rounds of {sum(len(s.cases) for s in sides)} cases", file=sys.stderr)

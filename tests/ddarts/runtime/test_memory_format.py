@@ -1,5 +1,8 @@
+import numpy as np
 import torch
 
+from ddarts.genotype.parse import parse_alphas
+from ddarts.nets.network import build_network
 from ddarts.runtime.memory_format import CPU_MIN_CHANNELS, in_memory_format, use_channels_last
 from ddarts.search.config import SearchConfig
 from ddarts.search.engine import SearchEngine
@@ -39,3 +42,15 @@ def test_the_search_engine_follows_the_rule():
         assert engine.channels_last == use_channels_last(CPU, requested, channels)
         stem = engine.model.stem[0].weight
         assert stem.is_contiguous(memory_format=torch.channels_last if engine.channels_last else torch.contiguous_format)
+
+
+def test_a_derived_network_gives_the_same_numbers_in_either_format():
+    alphas = np.random.default_rng(1).normal(0.0, 1.0, (5, 14, 7)).astype(np.float32)
+    genotype = parse_alphas(alphas, "sparse", 0.3, (1, 3), source="test")
+    torch.manual_seed(0)
+    net = build_network(genotype, init_channels=CPU_MIN_CHANNELS, num_classes=10, auxiliary=False).eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        want, _ = net(x)
+        got, _ = in_memory_format(net, True)(x.contiguous(memory_format=torch.channels_last))
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)

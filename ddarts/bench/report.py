@@ -23,6 +23,7 @@ import torch
 
 from ddarts.bench.workers import THIS_CHECKOUT, Worker, check_checkout, describe_checkout, measure_peak
 from ddarts.errors import DdartsError
+from ddarts.search import config as search_config
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,9 +132,14 @@ def summary(side: Side, results: list[dict[str, Any]], peaks: bool) -> dict[str,
 
 
 def speedups(new: list[dict[str, Any]], old: list[dict[str, Any]], new_summary: dict, old_summary: dict) -> dict:
-    """Old seconds over new seconds, each checkout in its default memory format, case by case and for the
-    headline keys."""
-    old_by_case = {r["case"]: r["step_s"] for r in old if r["default_format"]}
+    """Old seconds over new seconds, each checkout in its default memory format, case by case (L_T modes matched
+    by name, renamed ones by their old name) and for the headline keys (each checkout's default L_T mode)."""
+    renamed = getattr(search_config, "LEGACY_ABLATION_GRADS", {})  # an old mode's name → its name today
+    old_by_case = {}
+    for r in old:
+        if r["default_format"]:
+            grad = renamed.get(r["ablation_grad"], r["ablation_grad"])
+            old_by_case[case_name({**r, "ablation_grad": grad})] = r["step_s"]
     out = {r["case"]: round(old_by_case[r["case"]] / r["step_s"], 3)
            for r in new if r["default_format"] and r["case"] in old_by_case}
     for key in ("unit_s", "fair_step_s", "ablation_step_s"):

@@ -47,3 +47,17 @@ def test_worker_flags_carry_the_shape():
     assert report.worker_flags(args) == ["--cells", "3", "--init-channels", "2", "--batch-size", "2",
                                          "--device", "cpu", "--threads", "1", "--no-amp"]
 
+
+
+def test_speedups_match_renamed_modes_by_their_old_name(monkeypatch):
+    monkeypatch.setattr(report, "search_config", argparse.Namespace(LEGACY_ABLATION_GRADS={"none": "constant"}))
+
+    def row(grad, seconds, default_format=True):
+        return {"case": report.case_name({"loss": "ablation", "ablation_grad": grad}), "loss": "ablation",
+                "ablation_grad": grad, "step_s": seconds, "default_format": default_format}
+
+    new = [row("constant", 2.0), row("exact", 4.0), row("exact", 1.0, default_format=False)]
+    old = [row("none", 6.0), row("exact", 10.0)]
+    heads = {"unit_s": 1.0, "fair_step_s": 1.0, "ablation_step_s": 4.0}
+    out = report.speedups(new, old, heads, {**heads, "ablation_step_s": 6.0})
+    assert out["ablation:constant"] == 3.0 and out["ablation:exact"] == 2.5 and out["ablation_step_s"] == 1.5

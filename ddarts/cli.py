@@ -10,7 +10,8 @@ from ddarts import __version__
 from ddarts.errors import DdartsError
 from ddarts.runtime.threads import use_cores
 
-COMMANDS = ("search", "genotype", "derive", "info", "train", "evaluate", "export")
+COMMANDS = ("search", "sweep", "genotype", "derive", "info", "draw", "train", "evaluate", "export", "metrics",
+            "plot", "gui")
 """Each name is a module `ddarts.commands.<name>` with `register(subparsers)`; its parser sets `func`."""
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
+from ddarts import atomic
 from ddarts.errors import RunFolderError
 from ddarts.runs.reader import RunReader
 from ddarts.runs.writer import RunWriter
 from ddarts.runtime.distributed import Distributed, agreed, main_first
-from ddarts.runtime.folders import CHECKPOINT_FILE
+from ddarts.runtime.folders import CHECKPOINT_FILE, DATASET_FILE
 from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.control import SearchControl
 from ddarts.search.events import Event
@@ -19,7 +21,7 @@ from ddarts.search.run import SearchRun, check_resumable, search
 
 def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
                     control: SearchControl | None = None, resume: bool = False,
-                    dist: Distributed | None = None) -> Iterator[Event]:
+                    dist: Distributed | None = None, data: Any = None) -> Iterator[Event]:
     """`search` plus the run folder: every event is written (atomically where it is a file) before it is yielded.
 
     A new search refuses an existing non-empty folder before touching the data; `resume=True` continues from
@@ -30,9 +32,10 @@ def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
     run_dir = Path(run_dir)
     if dist is not None and not dist.is_main:
         resume_from = run_dir / CHECKPOINT_FILE if resume else None
-        yield from search(config, None, control=control, resume_from=resume_from, dist=dist)
+        yield from search(config, None, control=control, resume_from=resume_from, dist=dist, data=data)
         return
     run = agreed(dist, lambda: _open_run(config, run_dir, control, resume, dist))
+    run.data = data
     ready = None
     for report in main_first(dist, run.prepare):
         if report.stage == "ready":
@@ -40,6 +43,7 @@ def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
         yield report
     agreed(dist, run.setup)
     writer = RunWriter(run_dir, run.config, resume=resume)
+    atomic.write_json(run_dir / DATASET_FILE, run.data.info.to_dict())
     try:
         if ready is not None:
             writer.write(ready)

@@ -21,6 +21,7 @@ from ddarts.genotype.core import Genotype
 from ddarts.runtime.folders import (
     CHECKPOINT_FORMAT_VERSION,
     CONFIG_FILE,
+    DATASET_FILE,
     GENOTYPE_FILE,
     RUN_FORMAT_VERSION,
     check_new_run_dir,
@@ -36,8 +37,11 @@ def _guard(path: Path, action):
         raise RunFolderError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def create_run(run_dir: str | os.PathLike, config: dict[str, Any], genotype: Genotype) -> Path:
+def create_run(run_dir: str | os.PathLike, config: dict[str, Any], genotype: Genotype,
+               dataset: dict[str, Any] | None = None) -> Path:
     folder = check_new_run_dir(run_dir)
+    if dataset is not None:
+        _guard(folder / DATASET_FILE, lambda: write_json(folder / DATASET_FILE, dataset))
     header = {"format_version": RUN_FORMAT_VERSION, "kind": "train", "ddarts_version": __version__,
               "created": now_iso(), "config": config}
     _guard(folder / GENOTYPE_FILE, lambda: genotype.save(folder / GENOTYPE_FILE))

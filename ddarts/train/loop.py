@@ -1,4 +1,4 @@
-"""The training loop behind `ddarts.train.config.train`: SGD with a cosine schedule, auxiliary loss, drop-path ramp,
+"""The training loop behind `ddarts.train.config.train`: SGD on a scheduled lr, auxiliary loss, drop-path ramp,
 gradient clipping, optional mixed precision, a test-split evaluation every epoch, checkpoint and resume.
 
 A resumed run continues bit for bit (on CPU): the checkpoint holds the model, optimizer, scheduler, scaler,
@@ -28,8 +28,11 @@ from ddarts.data.sources import FolderData
 from ddarts.errors import DdartsError, RunFolderError
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.genotype.derive import derive_genotype
+from ddarts.train.schedule import make_scheduler
+from ddarts.nets.cells import AuxiliaryHeadError
 from ddarts.nets.network import build_network
 from ddarts.runtime.background import run_reporting
+from ddarts.runtime.determinism import deterministic_mode
 from ddarts.runtime.devices import resolve_device
 from ddarts.runtime.distributed import Distributed, agreed, any_process, main_first
 from ddarts.runtime.memory_format import in_memory_format, use_channels_last
@@ -52,14 +55,7 @@ from ddarts.train.events import (
     TrainStopped,
     train_event_record,
 )
-from ddarts.train.folder import (
-    MetricsLog,
-    NoLog,
-    create_run,
-    load_checkpoint,
-    read_run,
-    save_checkpoint,
-)
+from ddarts.train.folder import MetricsLog, NoLog, create_run, load_checkpoint, read_run, save_checkpoint
 
 
 def prepare_genotype(genotype: Genotype | DartsGenotype, layers: int | None, dataset: str) -> Genotype:
@@ -117,10 +113,14 @@ class _Training:
         self.channels_last = use_channels_last(self.device, config.channels_last, config.init_channels)
         torch.manual_seed(config.seed)
         self.num_classes = train_data.info.num_classes
-
-        self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
-                                   input_kind=config.input_kind, auxiliary=config.auxiliary_weight > 0,
-                                   drop_path_prob=0.0).to(self.device)
+        self.dataset_info = train_data.info.to_dict()
+        self.input_kind = config.resolve_stem(train_data.info.input_kind)
+        try:
+            self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
+                                       input_kind=self.input_kind, auxiliary=config.auxiliary_weight > 0,
+                                       image_size=train_data.info.image_size).to(self.device)
+        except AuxiliaryHeadError as exc:
+            raise ConfigError("auxiliary_weight", f"{exc} (--auxiliary-weight 0)") from None
         self.model = in_memory_format(self.model, self.channels_last)
         self.forward_model: nn.Module = self.model
         if dist is not None:  # gradients averaged during backward; rank 0's weights and buffers broadcast
@@ -131,8 +131,7 @@ class _Training:
         self.params = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr, momentum=config.momentum,
                                          weight_decay=config.weight_decay)
-        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=config.epochs,
-                                                                    eta_min=config.lr_min)
+        self.scheduler = make_scheduler(self.optimizer, config)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.smoothing)
         shard = (dist.rank, dist.world_size) if dist is not None else (0, 1)
@@ -162,7 +161,7 @@ class _Training:
         if checkpoint is not None:
             self._load(checkpoint)
         elif self.is_main:
-            create_run(run_dir, config.to_dict(), genotype)
+            create_run(run_dir, config.to_dict(), genotype, self.dataset_info)
         self.metrics: MetricsLog | NoLog = MetricsLog(run_dir / METRICS_FILE) if self.is_main else NoLog()
         if checkpoint is not None and self.is_main:
             self.metrics.truncate(int(checkpoint["metrics_bytes"]))
@@ -205,6 +204,7 @@ class _Training:
             return str(path)
         save_checkpoint(path, {
             "config": self.config.to_dict(), "genotype": self.genotype.to_json(), "num_classes": self.num_classes,
+            "input_kind": self.input_kind, "dataset": self.dataset_info,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
             "epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "step": self.step,
@@ -336,6 +336,8 @@ class _Training:
 
 def _load_splits(config: TrainConfig, out: dict[str, Any]) -> Iterator[DatasetProgress]:
     """Load both splits off-thread and yield the loader's progress reports (a download can take minutes)."""
+    if out:  # given by the caller
+        return
 
     def work(report) -> dict[str, Any]:
         return {split: load_dataset(config.dataset, config.data_dir, split, download=config.download,
@@ -348,7 +350,8 @@ def _load_splits(config: TrainConfig, out: dict[str, Any]) -> Iterator[DatasetPr
 
 
 def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | DartsGenotype | None, *,
-                 control: Any = None, resume: bool = False, dist: Distributed | None = None) -> Iterator[TrainEvent]:
+                 control: Any = None, resume: bool = False, dist: Distributed | None = None,
+                 data: dict[str, ImageData] | None = None) -> Iterator[TrainEvent]:
     run_dir = Path(run_dir)
 
     def opening() -> tuple[TrainConfig, Genotype, dict | None]:
@@ -370,24 +373,27 @@ def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | Darts
 
     config, genotype, checkpoint = agreed(dist, opening)
     device = dist.device if dist is not None else resolve_device(config.device)
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = dict(data or {})
     yield from main_first(dist, lambda: _load_splits(config, data))
     session = agreed(dist, lambda: _Training(config, run_dir, genotype, checkpoint, data["train"], data["test"],
                                              device, dist))
     try:
-        yield from session.run(control)
+        with deterministic_mode(config.deterministic):
+            yield from session.run(control)
     finally:
         session.metrics.close()
 
 
 def train(config: TrainConfig | None, run_dir: str | os.PathLike,
           genotype: Genotype | DartsGenotype | None = None, *, control: Any = None,
-          resume: bool = False, dist: Distributed | None = None) -> Iterator[TrainEvent]:
+          resume: bool = False, dist: Distributed | None = None,
+          data: dict[str, ImageData] | None = None) -> Iterator[TrainEvent]:
     """Train `genotype` (a DartsGenotype is stacked to `config.layers`, default 20 / 14 on ImageNet) into `run_dir`.
 
-    resume=True continues the run in `run_dir` from its checkpoint; `config` may then be None (the stored one)
-    or differ from it only in RESUME_MUTABLE fields. `control` is a `SearchControl` (pause/stop). While the
-    data loads (and downloads) its `DatasetProgress` reports are yielded first. Under torchrun every process
-    calls this with the same arguments and its `ddarts.runtime.distributed.Distributed`; rank 0 writes the run folder.
+    resume=True continues the run in `run_dir` from its checkpoint; `config` may then be None (the stored one) or
+    differ from it only in RESUME_MUTABLE fields. `control` is a `SearchControl` (pause/stop). While the data loads
+    its `DatasetProgress` reports are yielded first; `data` ({"train": ImageData, "test": ImageData}, e.g. from
+    `ddarts.data.folders.from_tensors`) replaces loading `config.dataset`. Under torchrun every process calls this
+    with the same arguments and its `Distributed`; rank 0 writes the run folder.
     """
-    return run_training(config, run_dir, genotype, control=control, resume=resume, dist=dist)
+    return run_training(config, run_dir, genotype, control=control, resume=resume, dist=dist, data=data)

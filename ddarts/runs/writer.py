@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -15,7 +16,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ddarts import __version__
-from ddarts.atomic import write_json, write_with
+from ddarts.atomic import describe_os_error, write_json, write_with
 from ddarts.errors import RunFolderError
 from ddarts.genotype.core import Genotype
 from ddarts.runtime.folders import (
@@ -24,6 +25,7 @@ from ddarts.runtime.folders import (
     RUN_FORMAT_VERSION,
     alpha_relpath,
     genotype_relpath,
+    holds_files,
     now_iso,
     read_header,
 )
@@ -47,6 +49,21 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot write {type(value).__name__} to {METRICS_FILE}")
 
 
+def finite_json(value: Any) -> Any:
+    """NaN and ±inf become null: metrics.jsonl holds strict JSON that every reader accepts."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, np.generic):
+        return finite_json(value.item())
+    if isinstance(value, np.ndarray):
+        return finite_json(value.tolist())
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value
+
+
 class RunWriter:
     """Creates (or reopens, with resume=True) a search run folder and persists events into it."""
 
@@ -65,7 +82,7 @@ class RunWriter:
             if self.run_dir.exists():
                 if not self.run_dir.is_dir():
                     raise RunFolderError(f"run folder path exists and is not a folder: {self.run_dir}")
-                if any(self.run_dir.iterdir()):
+                if holds_files(self.run_dir):
                     raise RunFolderError(
                         f"run folder {self.run_dir} already exists and is not empty; "
                         "choose a new folder or resume the run"
@@ -84,6 +101,12 @@ class RunWriter:
     @property
     def metrics_path(self) -> Path:
         return self.run_dir / METRICS_FILE
+
+    def position(self) -> int:
+        """Bytes of metrics.jsonl written so far (a checkpoint records it)."""
+        if self._file is None:
+            raise RunFolderError(f"run writer for {self.run_dir} is closed")
+        return os.fstat(self._file.fileno()).st_size
 
     def write(self, event: Event) -> None:
         if self._file is None:
@@ -120,7 +143,7 @@ class RunWriter:
         try:
             return action()
         except OSError as exc:
-            raise RunFolderError(f"cannot write {path}: {exc.strerror or exc}") from exc
+            raise RunFolderError(f"{describe_os_error(exc, path)}; the last checkpoint is kept") from None
 
     def _open_metrics(self) -> None:
         path = self.metrics_path
@@ -138,7 +161,7 @@ class RunWriter:
         self._file = self._guard(path, open_for_append)
 
     def _append(self, record: dict[str, Any]) -> None:
-        data = (json.dumps(record, default=_json_default) + "\n").encode("utf-8")
+        data = (json.dumps(finite_json(record), default=_json_default, allow_nan=False) + "\n").encode("utf-8")
         handle = self._file
         assert handle is not None
 

@@ -22,6 +22,8 @@ GENOTYPES_DIR = "genotypes"
 CHECKPOINT_FILE = "checkpoint.pt"
 CHECKPOINT_FORMAT_VERSION = 1
 GENOTYPE_FILE = "genotype.json"
+LOCK_FILE = ".ddarts.lock"
+"""Held (advisory lock) by the one process writing the folder; see ddarts.runtime.lock."""
 LIFECYCLE_TYPES = ("start", "stopped", "finished", "failed")
 """Records that open or close a run; the last one seen tells whether the run may still be going."""
 
@@ -73,13 +75,20 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def holds_files(folder: Path) -> bool:
+    """Whether a folder holds anything besides the writer's lock file."""
+    return any(entry.name != LOCK_FILE for entry in folder.iterdir())
+
+
 def check_new_run_dir(run_dir: str | os.PathLike) -> Path:
     """Refuse a folder that holds anything: a new run never mixes with old files."""
+    if not str(run_dir).strip():
+        raise RunFolderError("the run folder path is empty")
     folder = Path(run_dir)
-    if folder.exists():
+    if folder.exists() or folder.is_symlink():
         if not folder.is_dir():
             raise RunFolderError(f"run folder path exists and is not a folder: {folder}")
-        if any(folder.iterdir()):
+        if holds_files(folder):
             raise RunFolderError(f"run folder {folder} already exists and is not empty; choose a new --out "
                                  f"or continue it with --resume {folder}")
     return folder

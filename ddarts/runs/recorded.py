@@ -7,7 +7,6 @@ first checkpoint.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +17,7 @@ from ddarts.runs.writer import RunWriter
 from ddarts.runtime.distributed import Distributed, agreed, main_first
 from ddarts.runtime.folders import CHECKPOINT_FILE, METRICS_FILE, check_new_run_dir, holds_files
 from ddarts.runtime.lock import RunLock
-from ddarts.runtime.recovery import recover
+from ddarts.runtime.recovery import diverged_message, recover
 from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.control import SearchControl
 from ddarts.search.events import Event
@@ -74,7 +73,7 @@ def _open_run(config: SearchConfig | None, run_dir: Path, control: SearchControl
         else:
             check_resumable(saved, config)
         lock.acquire()
-        diverged = _diverged(run_dir / METRICS_FILE)
+        diverged = diverged_message(run_dir / METRICS_FILE)
         if diverged:
             raise DivergedError(f"{run_dir} stopped because its configuration diverged ({diverged}); resuming "
                                 f"would repeat it. Start a new search with another configuration.")
@@ -96,21 +95,3 @@ def _open_run(config: SearchConfig | None, run_dir: Path, control: SearchControl
     if holds_files(run_dir):  # another process created it between the check and the lock
         raise RunFolderError(f"{run_dir} already exists and is not empty; choose another folder or resume it")
     return SearchRun(config, run_dir, control=control, dist=dist)
-
-
-def _diverged(metrics: Path) -> str | None:
-    """The message of the run's last lifecycle record when that record says the run diverged."""
-    try:
-        lines = metrics.read_bytes().splitlines()
-    except OSError:
-        return None
-    for line in reversed(lines):
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict) and record.get("type") in ("start", "stopped", "finished", "failed"):
-            if record.get("type") == "failed" and record.get("kind") == "diverged":
-                return str(record.get("message", "")).split(";")[0][:300]
-            return None
-    return None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any, Callable
@@ -24,6 +23,7 @@ from ddarts.runtime.folders import (
     METRICS_FILE,
     RUN_FORMAT_VERSION,
     alpha_relpath,
+    finite_json,
     genotype_relpath,
     holds_files,
     now_iso,
@@ -47,21 +47,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return value.tolist()
     raise TypeError(f"cannot write {type(value).__name__} to {METRICS_FILE}")
-
-
-def finite_json(value: Any) -> Any:
-    """NaN and ±inf become null: metrics.jsonl holds strict JSON that every reader accepts."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, np.generic):
-        return finite_json(value.item())
-    if isinstance(value, np.ndarray):
-        return finite_json(value.tolist())
-    if isinstance(value, dict):
-        return {k: finite_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [finite_json(v) for v in value]
-    return value
 
 
 class RunWriter:

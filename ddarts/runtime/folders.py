@@ -7,10 +7,13 @@ tell any run folder's kind from config.json alone. docs/run-folder.md documents 
 from __future__ import annotations
 
 import json
+import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from ddarts.errors import RunFolderError
 
@@ -92,3 +95,18 @@ def check_new_run_dir(run_dir: str | os.PathLike) -> Path:
             raise RunFolderError(f"run folder {folder} already exists and is not empty; choose a new --out "
                                  f"or continue it with --resume {folder}")
     return folder
+
+
+def finite_json(value: Any) -> Any:
+    """NaN and ±inf become null (numpy values plain numbers): metrics.jsonl holds strict JSON every reader takes."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    elif isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value

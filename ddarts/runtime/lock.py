@@ -13,7 +13,7 @@ import socket
 from pathlib import Path
 
 from ddarts.errors import LockedError, RunFolderError
-from ddarts.runtime.folders import LOCK_FILE, holds_files
+from ddarts.runtime.folders import LOCK_FILE
 
 try:
     import fcntl
@@ -61,33 +61,50 @@ class RunLock:
         try:
             self._created = not self.folder.exists()
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as exc:
             raise RunFolderError(f"cannot lock {self.folder}: {exc.strerror or exc}") from None
-        if not _try_lock(fd):
-            holder = _holder(fd)
-            os.close(fd)
-            raise LockedError(f"{self.folder} is being written by {holder}; wait for it to end or stop it "
-                              f"(one writer per run folder)")
+        for _ in range(100):
+            fd = self._open()
+            if not _try_lock(fd):
+                holder = _holder(fd)
+                os.close(fd)
+                raise LockedError(f"{self.folder} is being written by {holder}; wait for it to end or stop it "
+                                  f"(one writer per run folder)")
+            if self._same_file(fd):
+                break
+            os.close(fd)  # the holder removed the file as we opened it: lock the new one
+        else:
+            raise RunFolderError(f"cannot lock {self.folder}: its lock file keeps changing")
         record = json.dumps({"pid": os.getpid(), "host": socket.gethostname()}).encode("utf-8")
         try:  # a dead holder's record is replaced: that is the takeover
             os.ftruncate(fd, 0)
-            os.pwrite(fd, record, 0) if hasattr(os, "pwrite") else os.write(fd, record)
+            os.write(fd, record)
         except OSError:
             pass  # the lock itself is what counts; the record only improves a second writer's message
         self._fd = fd
         return self
 
+    def _open(self) -> int:
+        try:
+            return os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise RunFolderError(f"cannot lock {self.folder}: {exc.strerror or exc}") from None
+
+    def _same_file(self, fd: int) -> bool:
+        try:
+            return os.fstat(fd).st_ino == os.stat(self.path).st_ino
+        except OSError:
+            return False
+
     def release(self) -> None:
+        """Remove the lock file (while still holding it, so no one locks a removed file), then unlock."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
         try:
-            os.ftruncate(fd, 0)
-            if not holds_files(self.folder):  # nothing was written: leave no trace of the attempt
-                self.path.unlink()
-                if self._created:
-                    self.folder.rmdir()
+            self.path.unlink()
+            if self._created and not any(self.folder.iterdir()):  # nothing was written: leave no trace
+                self.folder.rmdir()
         except OSError:
             pass
         os.close(fd)  # closing drops the lock

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ddarts.atomic import describe_os_error
 from ddarts.errors import RunFolderError
-from ddarts.runtime.folders import ALPHAS_DIR, GENOTYPES_DIR, METRICS_FILE
+from ddarts.runtime.folders import ALPHAS_DIR, GENOTYPES_DIR, LIFECYCLE_TYPES, METRICS_FILE
 
 TMP_FILE = re.compile(r"\..+\.tmp")
 """The temporary names ddarts.atomic writes to before renaming."""
@@ -126,3 +126,21 @@ def recover(folder: str | os.PathLike, *, log_bytes: int | None, step: int, epoc
     if epochs_done is not None:
         changed = bool(drop_epoch_files(root, epochs_done)) or changed
     return changed
+
+
+def diverged_message(metrics: Path) -> str | None:
+    """What the run's last lifecycle record says when it says the run diverged: its configuration cannot go on."""
+    try:
+        lines = metrics.read_bytes().splitlines()
+    except OSError:
+        return None
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("type") in LIFECYCLE_TYPES:
+            if record.get("type") == "failed" and record.get("kind") == "diverged":
+                return str(record.get("message", "")).split(";")[0][:300]
+            return None
+    return None

@@ -16,6 +16,7 @@ from typing import Any
 
 from ddarts.commands.progress import ProgressBar, format_duration
 from ddarts.errors import DdartsError
+from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 from ddarts.runs import RunReader, recorded_search
 from ddarts.runtime import distributed
 from ddarts.runtime.interrupts import StopOnSignals
@@ -27,6 +28,7 @@ from ddarts.search.config import (
     LOSSES,
     MIXINGS,
     PARSE_METHODS,
+    ConfigError,
     SearchConfig,
 )
 from ddarts.search.events import (
@@ -122,11 +124,14 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 def _read_config_file(path: str) -> dict[str, Any]:
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            data = loads_bounded(handle.read(MAX_JSON_BYTES + 1), f"config file {path}")
     except FileNotFoundError:
         raise DdartsError(f"config file not found: {path}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise DdartsError(f"cannot read config file {path}: {exc}") from None
+    except OSError as exc:
+        raise DdartsError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise DdartsError(str(exc)) from None
     if isinstance(data, dict) and data.get("kind") == "search" and isinstance(data.get("config"), dict):
         data = data["config"]  # a run's config.json
     if not isinstance(data, dict):
@@ -136,7 +141,13 @@ def _read_config_file(path: str) -> dict[str, Any]:
 
 def build_config(args: argparse.Namespace) -> SearchConfig:
     base = _read_config_file(args.config) if args.config else {}
-    return SearchConfig.from_dict({**base, **_given(args)})
+    given = _given(args)
+    try:
+        return SearchConfig.from_dict({**base, **given})
+    except ConfigError as exc:
+        if exc.field in base and exc.field not in given:  # the bad value came from the file: name it
+            raise DdartsError(f"{args.config}: {exc}") from None
+        raise
 
 
 def default_run_dir(config: SearchConfig) -> Path:
@@ -151,9 +162,9 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         given = _given(args)
         fixed = sorted(set(given) - set(RESUMABLE_OVERRIDES))
-        if fixed or args.config or args.out:
+        if fixed or args.config or args.out is not None:
             what = ", ".join(["--" + n.replace("_", "-") for n in fixed] + (["--config"] if args.config else [])
-                             + (["--out"] if args.out else []))
+                             + (["--out"] if args.out is not None else []))
             raise DdartsError(f"{what} cannot be combined with --resume: a resumed search keeps its configuration")
         run_dir = Path(args.resume)
         saved = RunReader(run_dir).config
@@ -161,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
         device = (config or saved).device
     else:
         config = build_config(args)
-        run_dir = Path(args.out) if args.out else default_run_dir(config)
+        if args.out is not None and not args.out.strip():
+            raise DdartsError("--out is empty; give a run folder or leave the option out")
+        run_dir = Path(args.out) if args.out is not None else default_run_dir(config)
         device = config.device
     # Under torchrun every process runs this command; they join one process group and share each batch.
     dist = distributed.start(device)
@@ -195,7 +208,7 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
         else:
             print(message, file=out, flush=True)
 
-    with StopOnSignals(control, say, STOP_MESSAGE):
+    with StopOnSignals(control, say, STOP_MESSAGE) as signals:
         try:
             for event in events:
                 if isinstance(event, DatasetProgress):
@@ -234,11 +247,11 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
                     _close(bar)
                     print(f"Stopped at step {event.step}; checkpoint {event.checkpoint}.\n"
                           f"Resume with: {resume_command}", file=out)
-                    return 130
+                    return signals.exit_code
                 elif isinstance(event, Failed):
                     _close(bar)
                     print(f"ddarts search: error: {event.message}", file=out)
-                    if event.kind not in ("oom", "data", "config"):
+                    if event.kind == "error":  # a bug, not bad input: the traceback helps a report
                         print(event.traceback, file=out)
                     if event.checkpoint:
                         print(f"Resume with: {resume_command}", file=out)
@@ -259,13 +272,13 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
 
 
 def _consume_quietly(events, control, rank: int) -> int:
-    with StopOnSignals(control, lambda message: None, STOP_MESSAGE):
+    with StopOnSignals(control, lambda message: None, STOP_MESSAGE) as signals:
         for event in events:
             if isinstance(event, Stopped):
-                return 130
+                return signals.exit_code
             if isinstance(event, Failed):
                 print(f"ddarts search (process {rank}): error: {event.message}", file=sys.stderr)
-                if event.kind not in ("oom", "data", "config"):
+                if event.kind == "error":
                     print(event.traceback, file=sys.stderr)
                 return 3 if event.kind == "oom" else 1
             if isinstance(event, Finished):

@@ -25,7 +25,7 @@ from torch import nn
 
 from ddarts import __version__
 from ddarts.atomic import write_bytes, write_text
-from ddarts.errors import DdartsError
+from ddarts.errors import DdartsError, RunFolderError
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.nets.count import NetworkStats, network_stats
 from ddarts.nets.network import (
@@ -34,6 +34,7 @@ from ddarts.nets.network import (
     resolve_genotype,
     strip_auxiliary,
 )
+from ddarts.runtime.checkpoints import read_torch_file
 
 Progress = Callable[[float, str], None]
 
@@ -82,12 +83,10 @@ class LogitsOnly(nn.Module):
 def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """A state_dict from a `ddarts train` checkpoint (its "model" entry) or from a plain state_dict file."""
     file = Path(path)
-    if not file.is_file():
-        raise ExportError(f"{file}: no such weights file")
     try:
-        data = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a corrupt or foreign file
-        raise ExportError(f"{file}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
+        data = read_torch_file(file, "weights file (checkpoint or state_dict)")
+    except RunFolderError as exc:
+        raise ExportError(str(exc)) from None
     if isinstance(data, dict) and isinstance(data.get("model"), dict):
         data = data["model"]
     if not isinstance(data, dict) or not data or not all(

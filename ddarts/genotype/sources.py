@@ -6,7 +6,6 @@ search directly, without first exporting a genotype file.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
@@ -14,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from ddarts.atomic import describe_kind
 from ddarts.errors import GenotypeError, RunFolderError
+from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 from ddarts.genotype import PARSE_METHODS, DartsGenotype, Genotype, load_genotype
 from ddarts.genotype.parse import MIXINGS, parse_alphas
 from ddarts.space.ops import EDGES, PRIMITIVES, reduction_positions
@@ -28,9 +29,12 @@ def _read_run_config(run_dir: Path) -> dict[str, Any]:
     if not config_file.is_file():
         raise RunFolderError(f"{run_dir}: a folder but not a run folder (no config.json)")
     try:
-        data = json.loads(config_file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{config_file}: unreadable ({exc})") from None
+        with open(config_file, "rb") as handle:
+            data = loads_bounded(handle.read(MAX_JSON_BYTES + 1), str(config_file))
+    except OSError as exc:
+        raise RunFolderError(f"{config_file}: unreadable ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise RunFolderError(str(exc)) from None
     if not isinstance(data, dict):
         raise RunFolderError(f"{config_file}: expected a JSON object")
     version = data.get("format_version")
@@ -84,6 +88,9 @@ def genotype_from_source(path: str | os.PathLike, method: str | None = None,
                          threshold: float | None = None) -> Genotype | DartsGenotype:
     """A genotype file as stored (method/threshold do not apply), or a run folder's latest α parsed."""
     source = Path(path)
+    kind = describe_kind(source)
+    if kind not in (None, "a folder"):
+        raise GenotypeError(f"{source} is {kind}, not a genotype file or run folder")
     if not source.exists():
         raise GenotypeError(f"{source}: no such genotype file or run folder")
     if source.is_file():

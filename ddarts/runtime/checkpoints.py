@@ -36,35 +36,40 @@ def save_checkpoint(path: str | os.PathLike, kind: str, state: dict[str, Any]) -
     return str(path)
 
 
-def load_checkpoint(path: str | os.PathLike, kind: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
-    """The checkpoint at `path`; RunFolderError with one line for anything that is not one of ours."""
+def read_torch_file(path: str | os.PathLike, what: str) -> Any:
+    """The object in a PyTorch file, read weights-only; RunFolderError with one line naming `what` it should be."""
     path = Path(path)
-    what = f"ddarts {kind} checkpoint"
     other = describe_kind(path)
     if other is not None:
         raise RunFolderError(f"{path} is {other}, not a {what}")
     if not path.exists():
-        raise RunFolderError(f"no checkpoint at {path}")
+        raise RunFolderError(f"no {what} at {path}")
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise RunFolderError(describe_os_error(exc, path, "reading")) from None
     if size == 0:
-        raise RunFolderError(f"{path} is empty (0 bytes): the checkpoint was never completely written")
+        raise RunFolderError(f"{path} is empty (0 bytes): the {what} was never completely written")
     try:
         with warnings.catch_warnings():  # torch warns about foreign pickle protocols; the error below says more
             warnings.simplefilter("ignore")
-            state = torch.load(path, map_location="cpu", weights_only=True)
+            return torch.load(path, map_location="cpu", weights_only=True)
     except OSError as exc:
         raise RunFolderError(describe_os_error(exc, path, "reading")) from None
     except pickle.UnpicklingError:
         if zipfile.is_zipfile(path):  # a PyTorch file whose pickle names Python objects: never ours
             raise RunFolderError(f"{path} holds Python objects besides tensors and plain data; it is not a "
                                  f"{what} and is not loaded") from None
-        raise RunFolderError(f"{path} is damaged or not a {what} (not a PyTorch checkpoint file)") from None
+        raise RunFolderError(f"{path} is damaged or not a {what} (not a PyTorch file)") from None
     except (RuntimeError, ValueError, EOFError, zipfile.BadZipFile, KeyError, AttributeError, TypeError,
             IndexError, UnicodeDecodeError, MemoryError):
         raise RunFolderError(f"{path} is damaged or not a {what} (not a readable PyTorch file)") from None
+
+
+def load_checkpoint(path: str | os.PathLike, kind: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The checkpoint at `path`; RunFolderError with one line for anything that is not one of ours."""
+    what = f"ddarts {kind} checkpoint"
+    state = read_torch_file(path, what)
     if not isinstance(state, dict):
         raise RunFolderError(f"{path} is not a {what} (holds {type(state).__name__}, not a dict)")
     version = state.get("format_version")

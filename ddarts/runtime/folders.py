@@ -6,7 +6,6 @@ tell any run folder's kind from config.json alone. docs/run-folder.md documents 
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from datetime import datetime, timezone
@@ -16,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ddarts.errors import RunFolderError
+from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 
 RUN_FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -54,11 +54,12 @@ def read_header(run_dir: str | os.PathLike, kind: str | None = "search") -> dict
     if not path.is_file():
         raise RunFolderError(f"not a ddarts run folder: {folder} (no {CONFIG_FILE})")
     try:
-        header = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            header = loads_bounded(handle.read(MAX_JSON_BYTES + 1), str(path))
     except OSError as exc:
-        raise RunFolderError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{path} is not valid JSON: {exc}") from exc
+        raise RunFolderError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise RunFolderError(str(exc)) from None
     if not isinstance(header, dict):
         raise RunFolderError(f"{path}: expected a JSON object, got {type(header).__name__}")
     version = header.get("format_version")

@@ -17,6 +17,7 @@ from ddarts import __version__
 from ddarts.atomic import describe_os_error, write_json
 from ddarts.data.progress import DatasetProgress
 from ddarts.errors import GenotypeError, RunFolderError
+from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 from ddarts.genotype.core import Genotype
 from ddarts.runtime import checkpoints
 from ddarts.runtime.folders import (
@@ -54,11 +55,14 @@ def read_run(run_dir: str | os.PathLike) -> tuple[dict[str, Any], Genotype]:
     header = read_header(folder, kind="train")
     path = folder / GENOTYPE_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            data = loads_bounded(handle.read(MAX_JSON_BYTES + 1), str(path))
     except FileNotFoundError:
         raise RunFolderError(f"{folder}: training run without {GENOTYPE_FILE}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{path}: unreadable ({exc})") from None
+    except OSError as exc:
+        raise RunFolderError(f"{path}: unreadable ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise RunFolderError(str(exc)) from None
     try:
         genotype = Genotype.from_json(data)
     except GenotypeError as exc:

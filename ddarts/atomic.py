@@ -76,7 +76,8 @@ def describe_os_error(exc: OSError, path: str | os.PathLike, verb: str = "writin
         return f"no space left on device while {verb} {path}"
     if exc.errno == errno.EDQUOT:
         return f"disk quota exceeded while {verb} {path}"
-    return f"{verb} {path} failed: {exc.strerror or exc}"
+    action = {"writing": "write", "reading": "read", "removing": "remove", "truncating": "truncate"}.get(verb, verb)
+    return f"cannot {action} {path}: {exc.strerror or exc}"
 
 
 def _atomic(path: str | os.PathLike, write: Callable[[io.BufferedWriter], None]) -> Path:

@@ -50,18 +50,19 @@ def _depth(data: bytes) -> int:
     return deepest
 
 
-def loads_bounded(data: str | bytes, what: str = "JSON") -> Any:
-    """`json.loads` within the limits; ValueError with one line naming `what` on anything else."""
+def loads_bounded(data: str | bytes, what: str = "") -> Any:
+    """`json.loads` within the limits; ValueError with one line (prefixed by `what`) on anything else."""
+    prefix = f"{what}: " if what else ""
     raw = data.encode("utf-8") if isinstance(data, str) else data
     if len(raw) > MAX_JSON_BYTES:
-        raise ValueError(f"{what} is {len(raw)} bytes, more than the limit of {MAX_JSON_BYTES}")
+        raise ValueError(f"{prefix}more than the limit of {MAX_JSON_BYTES} bytes")
     if _LONG_NUMBER.search(raw):
-        raise ValueError(f"{what} holds a number of more than {MAX_NUMBER_DIGITS} digits")
+        raise ValueError(f"{prefix}holds a number of more than {MAX_NUMBER_DIGITS} digits (the limit)")
     if raw.count(b"[") + raw.count(b"{") > MAX_JSON_DEPTH and _depth(raw) > MAX_JSON_DEPTH:
-        raise ValueError(f"{what} is nested more than {MAX_JSON_DEPTH} levels deep")
+        raise ValueError(f"{prefix}nested more than {MAX_JSON_DEPTH} levels deep (the limit)")
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+        raise ValueError(f"{prefix}invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except (RecursionError, ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"{what} cannot be read: {exc}") from None
+        raise ValueError(f"{prefix}cannot be read: {exc}") from None

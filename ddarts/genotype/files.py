@@ -46,7 +46,7 @@ def load_genotype(path: str | os.PathLike, require_buildable: bool = True) -> Ge
     try:
         if text.lstrip().startswith("{"):
             try:
-                data = loads_bounded(text, "the genotype file")
+                data = loads_bounded(text)
             except ValueError as exc:
                 raise GenotypeError(str(exc)) from None
             genotype: Genotype | DartsGenotype = Genotype.from_json(data, require_buildable=False)

@@ -87,7 +87,7 @@ def test_a_genotype_file_is_loaded_as_is(tmp_path):
     "prepare, message",
     [
         (lambda run: (run / "config.json").unlink(), "a folder but not a run folder (no config.json)"),
-        (lambda run: (run / "config.json").write_text("{oops"), "config.json: unreadable"),
+        (lambda run: (run / "config.json").write_text("{oops"), "config.json: invalid JSON"),
         (lambda run: (run / "config.json").write_text("[]"), "config.json: expected a JSON object"),
         (lambda run: rewrite(run, format_version=2), "format_version 2 is not supported"),
         (lambda run: rewrite(run, kind="train"), "kind 'train' is not a search run"),

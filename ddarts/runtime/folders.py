@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ddarts.atomic import describe_kind
 from ddarts.errors import RunFolderError
 from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 
@@ -46,11 +47,17 @@ def genotype_relpath(epoch: int, method: str) -> str:
 def read_header(run_dir: str | os.PathLike, kind: str | None = "search") -> dict[str, Any]:
     """Validated contents of config.json; RunFolderError names the folder and what is wrong."""
     folder = Path(run_dir)
+    other = describe_kind(folder)
+    if other not in (None, "a folder"):
+        raise RunFolderError(f"{folder} is {other}, not a run folder")
     if not folder.exists():
         raise RunFolderError(f"run folder not found: {folder}")
     if not folder.is_dir():
         raise RunFolderError(f"not a folder: {folder}")
     path = folder / CONFIG_FILE
+    other = describe_kind(path)
+    if other is not None:
+        raise RunFolderError(f"{path} is {other}, not a run configuration")
     if not path.is_file():
         raise RunFolderError(f"not a ddarts run folder: {folder} (no {CONFIG_FILE})")
     try:

@@ -61,8 +61,7 @@ def read_torch_file(path: str | os.PathLike, what: str) -> Any:
             raise RunFolderError(f"{path} holds Python objects besides tensors and plain data; it is not a "
                                  f"{what} and is not loaded") from None
         raise RunFolderError(f"{path} is damaged or not a {what} (not a PyTorch file)") from None
-    except (RuntimeError, ValueError, EOFError, zipfile.BadZipFile, KeyError, AttributeError, TypeError,
-            IndexError, UnicodeDecodeError, MemoryError):
+    except Exception:  # torch's readers raise many types (struct.error, RuntimeError...) for a damaged file
         raise RunFolderError(f"{path} is damaged or not a {what} (not a readable PyTorch file)") from None
 
 

@@ -78,7 +78,7 @@ def check_finite(values: dict[str, Any], step: int, epoch: int) -> None:
         if array.size and not np.isfinite(array).all():
             bad = array[~np.isfinite(array)].flat[0]
             raise DivergedError(f"the search diverged: the {name} became {bad} at step {step} (epoch {epoch + 1}); "
-                                f"start a new search with a lower --lr or --arch-lr, or a lower --grad-clip")
+                                f"start a new search with a lower --lr or --arch-lr, or a lower --grad-clip.")
 
 
 class EpochLoop:

@@ -414,7 +414,11 @@ class MainWindow(QMainWindow):
         if self.runner.is_running:
             self.show_error("Search running", "Stop the running search before opening another run.")
             return False
-        run_dir = str(Path(run_dir).resolve())
+        try:
+            run_dir = str(Path(run_dir).resolve())
+        except (OSError, RuntimeError) as exc:  # a symbolic link loop
+            self.show_error("Cannot open run", f"{run_dir}: {exc}")
+            return False
         try:
             reader = RunReader(run_dir)
             events = reader.poll()

@@ -7,13 +7,13 @@ so a reader would see them twice. Recovery runs only while holding the folder's 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from pathlib import Path
 
 from ddarts.atomic import describe_os_error
 from ddarts.errors import RunFolderError
+from ddarts.limits import loads_bounded
 from ddarts.runtime.folders import ALPHAS_DIR, GENOTYPES_DIR, LIFECYCLE_TYPES, METRICS_FILE
 
 TMP_FILE = re.compile(r"\..+\.tmp")
@@ -49,7 +49,7 @@ def _unlink(path: Path) -> None:
 
 def _record_type(line: bytes) -> str | None:
     try:
-        record = json.loads(line)
+        record = loads_bounded(line)
     except ValueError:
         return None
     return record.get("type") if isinstance(record, dict) else None
@@ -70,7 +70,7 @@ def checkpoint_log_end(metrics: Path, log_bytes: int | None, step: int) -> int |
         for line in data.splitlines(keepends=True):
             position += len(line)
             try:
-                record = json.loads(line)
+                record = loads_bounded(line)
             except ValueError:
                 continue
             if isinstance(record, dict) and record.get("type") == "checkpoint" and record.get("step") == step:
@@ -136,7 +136,7 @@ def diverged_message(metrics: Path) -> str | None:
         return None
     for line in reversed(lines):
         try:
-            record = json.loads(line)
+            record = loads_bounded(line)
         except ValueError:
             continue
         if isinstance(record, dict) and record.get("type") in LIFECYCLE_TYPES:

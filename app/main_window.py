@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import compare_menu
 from app.gui_gc import GuiThreadCollector
 from app.presets import load_presets
 from app.resources import PRESETS, icon, style_sheet
@@ -232,6 +233,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_open)
         self.recent_menu = QMenu("Recent &runs", self)
         file_menu.addMenu(self.recent_menu)
+        compare_menu.install(self, file_menu)
         file_menu.addSeparator()
         file_menu.addAction(self.act_export)
         file_menu.addAction(self.act_derive)

@@ -16,7 +16,7 @@ from ddarts.commands.streams import PipeSafeOutput
 from ddarts.errors import DdartsError
 from ddarts.runtime.interrupts import Terminated, raise_terminated
 
-COMMANDS = ("search", "genotype", "derive", "info", "train", "evaluate", "export")
+COMMANDS = ("search", "sweep", "genotype", "derive", "info", "train", "evaluate", "export", "plot")
 """Each name is a module `ddarts.commands.<name>` with `register(subparsers)`; its parser sets `func`."""
 
 

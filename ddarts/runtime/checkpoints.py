@@ -68,6 +68,8 @@ def read_torch_file(path: str | os.PathLike, what: str) -> Any:
 def load_checkpoint(path: str | os.PathLike, kind: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
     """The checkpoint at `path`; RunFolderError with one line for anything that is not one of ours."""
     what = f"ddarts {kind} checkpoint"
+    if not Path(path).exists() and describe_kind(path) is None:
+        raise RunFolderError(f"no checkpoint at {path}")
     state = read_torch_file(path, what)
     if not isinstance(state, dict):
         raise RunFolderError(f"{path} is not a {what} (holds {type(state).__name__}, not a dict)")

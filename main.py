@@ -4,18 +4,7 @@ from __future__ import annotations
 
 import sys
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv if argv is None else argv)
-    from app.main_window import MainWindow, create_application
-
-    app = create_application(argv)
-    window = MainWindow()
-    window.show()
-    if len(argv) > 1:
-        window.open_run(argv[1])
-    return app.exec()
-
+from app.__main__ import main
 
 if __name__ == "__main__":  # data loaders may spawn processes that re-import this module
     sys.exit(main())

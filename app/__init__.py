@@ -4,4 +4,4 @@ All Qt code of the project lives in this package; `ddarts` itself never imports 
 package first guards the interpreter against PySide6 reference-count defects (app/pyside_guard.py).
 """
 
-from app import pyside_guard as _pyside_guard  # noqa: F401 - installs the guard on import
+from . import pyside_guard as _pyside_guard  # noqa: F401 - installs the guard on import

@@ -11,8 +11,8 @@ from pathlib import Path
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox
 
-from app.viewmodels.compare import paths_to_compare
-from app.widgets.compare_window import CompareWindow
+from .viewmodels.compare import paths_to_compare
+from .widgets.compare_window import CompareWindow
 from ddarts.errors import DdartsError
 
 

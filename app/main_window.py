@@ -26,25 +26,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import compare_menu
-from app.gui_gc import GuiThreadCollector
-from app.presets import load_presets
-from app.resources import PRESETS, icon, style_sheet
-from app.run_model import RunModel
-from app.settings import AppSettings
-from app.widgets.accuracy_plot import AccuracyPlot
-from app.widgets.alpha_heatmap import AlphaHeatmap
-from app.widgets.alpha_histogram import AlphaHistogram
-from app.widgets.cell_diagram import CellDiagram
-from app.widgets.cell_list import CellList
-from app.widgets.contributions_plot import ContributionsPlot
-from app.widgets.deriver_panel import DeriverPanel
-from app.widgets.dominant_ops_plot import DominantOpsPlot
-from app.widgets.loss_plot import LossPlot
-from app.widgets.network_overview import NetworkOverview
-from app.widgets.search_form import SearchForm
-from app.widgets.status_bar import RunStatusBar
-from app.worker import SearchRunner
+from . import compare_menu
+from .gui_gc import GuiThreadCollector
+from .presets import load_presets
+from .resources import PRESETS, icon, style_sheet
+from .run_model import RunModel
+from .settings import AppSettings
+from .widgets.accuracy_plot import AccuracyPlot
+from .widgets.alpha_heatmap import AlphaHeatmap
+from .widgets.alpha_histogram import AlphaHistogram
+from .widgets.cell_diagram import CellDiagram
+from .widgets.cell_list import CellList
+from .widgets.contributions_plot import ContributionsPlot
+from .widgets.deriver_panel import DeriverPanel
+from .widgets.dominant_ops_plot import DominantOpsPlot
+from .widgets.loss_plot import LossPlot
+from .widgets.network_overview import NetworkOverview
+from .widgets.search_form import SearchForm
+from .widgets.status_bar import RunStatusBar
+from .worker import SearchRunner
 from ddarts import __version__
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import Genotype

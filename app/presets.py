@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from app.resources import PRESETS
+from .resources import PRESETS
 from ddarts.errors import DdartsError
 from ddarts.search.config import ConfigError, SearchConfig
 

@@ -1,4 +1,8 @@
-"""Paths to the files under resources/ (icons, style sheet, search presets), shipped next to the code."""
+"""Paths to the files under resources/ (icons, style sheet, search presets), shipped next to the code.
+
+In the repository they sit in resources/ beside app/; an installed copy carries them inside the package as
+ddarts_app/resource_files/ (setup.py), so nothing lands in site-packages as a top-level `resources`.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QIcon
 
-RESOURCES = Path(__file__).resolve().parent.parent / "resources"
+_HERE = Path(__file__).resolve().parent
+RESOURCES = _HERE / "resource_files" if (_HERE / "resource_files").is_dir() else _HERE.parent / "resources"
 ICONS = RESOURCES / "icons"
 PRESETS = RESOURCES / "presets"
 

@@ -16,7 +16,8 @@ from ddarts.commands.streams import PipeSafeOutput
 from ddarts.errors import DdartsError
 from ddarts.runtime.interrupts import Terminated, raise_terminated
 
-COMMANDS = ("search", "sweep", "genotype", "derive", "info", "train", "evaluate", "export", "plot")
+COMMANDS = ("search", "sweep", "genotype", "derive", "info", "draw", "train", "evaluate", "export", "metrics",
+            "plot", "gui")
 """Each name is a module `ddarts.commands.<name>` with `register(subparsers)`; its parser sets `func`."""
 
 

@@ -1,19 +1,27 @@
-"""Validation and (de)serialisation shared by the search and training configurations.
+"""Validation, (de)serialisation and field metadata shared by the search and training configurations.
 
 Both are frozen dataclasses checked field by field before any work starts; these helpers keep their error
-messages identical (`field: what is wrong, got value`).
+messages identical (`field: what is wrong, got value`). Each field's help, label, group, choices and range
+are written once, as a `FieldMeta`, and read by the validation, the command-line options and the GUI form.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
-from dataclasses import fields
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from ddarts.errors import DdartsError
 
 C = TypeVar("C", bound="ConfigRecord")
+
+AMP_DTYPES = ("bfloat16", "float16")
+STEMS = ("auto", "cifar", "imagenet")
+STEM_HELP = ("network stem: cifar keeps the resolution, imagenet divides it by 8; auto picks cifar below 64 px "
+             "and imagenet from 64 px on (and for --dataset imagenet)")
+DETERMINISTIC_HELP = ("deterministic algorithms and cuDNN settings, so a rerun on the same machine gives the same "
+                      "numbers (slower on GPUs; see docs/determinism.md)")
 
 
 class ConfigError(DdartsError, ValueError):
@@ -57,6 +65,53 @@ def check_device(device: Any) -> None:
         device in ("auto", "cpu", "cuda") or (device.startswith("cuda:") and device[5:].isdigit())
     ):
         raise ConfigError("device", f"expected auto, cpu, cuda or cuda:N, got {device!r}")
+
+
+@dataclass(frozen=True)
+class FieldMeta:
+    """What a person and a parser need to know of one config field; the range is also its validation."""
+
+    help: str
+    label: str
+    group: str
+    choices: tuple[str, ...] = ()
+    choice_labels: tuple[str, ...] = ()  # one per choice, for forms; empty: the values themselves
+    lo: float | None = None
+    hi: float | None = None
+    integer: bool = False
+    optional: bool = False  # None is allowed (and means "automatic" or "no cap")
+    lo_open: bool = False
+    flag: str | None = None  # the option name when it is not --field-name
+    aliases: tuple[str, ...] = ()  # old option spellings, still accepted with a deprecation note
+    metavar: str | None = None
+    default_text: str = ""  # how help states the default when the field's own default does not say it
+
+    @property
+    def is_number(self) -> bool:
+        return self.lo is not None or self.hi is not None or self.integer
+
+    def option(self, name: str) -> str:
+        return self.flag or "--" + name.replace("_", "-")
+
+    def label_of(self, choice: str) -> str:
+        if self.choice_labels and choice in self.choices:
+            return self.choice_labels[self.choices.index(choice)]
+        return choice
+
+
+def check_fields(owner: Any, metas: dict[str, FieldMeta]) -> None:
+    """Check every field's choices and numeric range as its metadata states them."""
+    for name, meta in metas.items():
+        if meta.choices:
+            check_choice(owner, name, meta.choices)
+        elif meta.is_number:
+            check_number(owner, name, meta.lo, meta.hi, integer=meta.integer, optional=meta.optional,
+                         lo_open=meta.lo_open)
+
+
+def missing_metadata(cls: type, metas: dict[str, FieldMeta]) -> list[str]:
+    """Fields of `cls` without metadata (a test keeps this empty, so no option or form row is forgotten)."""
+    return [f.name for f in fields(cls) if f.name not in metas]  # type: ignore[arg-type]
 
 
 class ConfigRecord:

@@ -35,3 +35,23 @@ def _no_thread_left_running(request):
         for thread in running:
             thread.wait(30_000)
         pytest.fail(f"{len(running)} QThread(s) still running after the test: {running}")
+
+
+def write_image_folder(root, size: int, classes=("a", "b", "c"), per_class: int = 5, seed: int = 0):
+    """An ImageFolder of random PNGs (one sub-folder per class), each class a little brighter than the last."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    for c, name in enumerate(classes):
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for k in range(per_class):
+            pixels = (rng.random((size, size, 3)) * 60 + 60 * c).astype(np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{k}.png")
+    return root
+
+
+@pytest.fixture
+def image_folder():
+    """`image_folder(root, size, classes=..., per_class=..., seed=...)` writes a folder dataset of PNGs."""
+    return write_image_folder

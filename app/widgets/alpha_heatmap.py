@@ -7,9 +7,9 @@ import pyqtgraph as pg
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
-from app.run_model import RunModel
-from app.widgets.alpha_views import cell_weights, weight_name
-from app.widgets.plot_base import PlotPanel, format_value
+from ..run_model import RunModel
+from .alpha_views import cell_weights, weight_name
+from .plot_base import PlotPanel, format_value
 from ddarts.space.ops import EDGES, PRIMITIVES
 
 EDGE_LABELS = tuple(f"{to}←{frm}" for to, frm in EDGES)

@@ -10,9 +10,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from app.run_model import RunModel
-from app.widgets.alpha_views import latest_alphas, weight_name
-from app.widgets.plot_base import PALETTE, PlotPanel
+from ..run_model import RunModel
+from .alpha_views import latest_alphas, weight_name
+from .plot_base import PALETTE, PlotPanel
 from ddarts.genotype.parse import weight_histogram
 
 SELECTED, ALL = "cell", "all"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from app.run_model import RunModel
+from ..run_model import RunModel
 from ddarts.genotype.parse import op_weights
 
 

@@ -24,9 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.graphviz_render import GraphvizRenderer, describe_error
-from app.run_model import RunModel
-from app.widgets.svg_view import SvgView
+from ..graphviz_render import GraphvizRenderer, describe_error
+from ..run_model import RunModel
+from .svg_view import SvgView
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import DartsGenotype, Edge, Genotype, as_genotype
 from ddarts.genotype.diagram import cell_dot
@@ -36,7 +36,7 @@ from ddarts.space.ops import reduction_positions
 
 PARSE_METHODS = ("darts", "sparse", "edge")
 DEFAULT_METHOD = "edge"
-DEFAULT_THRESHOLD = 0.85
+DEFAULT_THRESHOLD = 0.8  # SearchConfig.threshold: the paper's σ (§5.1)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from app.run_model import RunModel
+from ..run_model import RunModel
 
 REDUCTION_COLOUR = QColor("#b85c00")
 

@@ -9,7 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.viewmodels.compare import COLOURS, METRICS, CompareModel
+from ..viewmodels.compare import COLOURS, METRICS, CompareModel
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2b2b2b")
 

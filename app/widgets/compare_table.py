@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from app.viewmodels.compare import CompareModel
+from ..viewmodels.compare import CompareModel
 
 
 def _swatch(colour: str) -> QIcon:

@@ -12,10 +12,10 @@ import os
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QMainWindow, QSplitter, QTabWidget, QWidget
 
-from app.viewmodels.compare import CompareModel
-from app.widgets.compare_curves import CompareCurves
-from app.widgets.compare_figure import CompareFigure
-from app.widgets.compare_table import CompareTable
+from ..viewmodels.compare import CompareModel
+from ..widgets.compare_curves import CompareCurves
+from ..widgets.compare_figure import CompareFigure
+from ..widgets.compare_table import CompareTable
 
 FIGURE_TABS = (("fig3", "Fig. 3: loss vs w_abl"), ("fig4", "Fig. 4: shares vs w01"), ("fig5", "Fig. 5: best top-1"))
 

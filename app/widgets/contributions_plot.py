@@ -11,8 +11,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from app.run_model import RunModel
-from app.widgets.plot_base import PALETTE, PlotPanel, format_value
+from ..run_model import RunModel
+from .plot_base import PALETTE, PlotPanel, format_value
 
 LATEST_STEP, EPOCH_MEAN = "step", "epoch"
 

@@ -33,15 +33,15 @@ from PySide6.QtWidgets import (
 )
 
 import ddarts.nets.count
-from app.graphviz_render import LatestCall, describe_error
-from app.run_model import RunModel
-from app.widgets.cell_diagram import (
+from ..graphviz_render import LatestCall, describe_error
+from ..run_model import RunModel
+from .cell_diagram import (
     DEFAULT_METHOD,
     DEFAULT_THRESHOLD,
     PARSE_METHODS,
     parse_epoch,
 )
-from app.widgets.export_dialog import ExportControls
+from .export_dialog import ExportControls
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.genotype.derive import derive

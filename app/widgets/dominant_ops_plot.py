@@ -8,8 +8,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QWidget
 
-from app.run_model import RunModel
-from app.widgets.plot_base import PALETTE, PlotPanel
+from ..run_model import RunModel
+from .plot_base import PALETTE, PlotPanel
 
 
 class DominantOpsPlot(PlotPanel):

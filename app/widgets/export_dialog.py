@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 import ddarts.export.formats
-from app.graphviz_render import LatestCall
+from ..graphviz_render import LatestCall
 from ddarts.genotype.core import Genotype
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QWidget
 
-from app.run_model import RunModel
-from app.widgets.plot_base import PALETTE, X_EPOCHS, PlotPanel, epoch_means, row_mean
+from ..run_model import RunModel
+from .plot_base import PALETTE, X_EPOCHS, PlotPanel, epoch_means, row_mean
 
 CURVES = (
     ("train_ce", "L_CE train (weights)", PALETTE["blue"], False, False),

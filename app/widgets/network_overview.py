@@ -14,16 +14,16 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
-from app.graphviz_render import GraphvizRenderer, describe_error
-from app.run_model import RunModel
-from app.widgets.cell_diagram import (
+from ..graphviz_render import GraphvizRenderer, describe_error
+from ..run_model import RunModel
+from .cell_diagram import (
     DEFAULT_METHOD,
     DEFAULT_THRESHOLD,
     PARSE_METHODS,
     parse_epoch,
     per_cell,
 )
-from app.widgets.svg_view import SvgView
+from .svg_view import SvgView
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import Genotype
 from ddarts.genotype.diagram import network_dot

@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from app.run_model import RunModel
+from ..run_model import RunModel
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2b2b2b")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QWidget
 
-from app.run_model import RunModel
+from ..run_model import RunModel
 
 
 def _bar(width: int) -> QProgressBar:

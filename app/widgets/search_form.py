@@ -7,7 +7,6 @@ would refuse, and Start stays disabled until the whole form is valid.
 
 from __future__ import annotations
 
-import time
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, Callable
@@ -31,77 +30,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.presets import Preset
+from ..presets import Preset
 from ddarts.search.config import ConfigError, SearchConfig
+from ddarts.search.fields import FIELDS, run_folder_name
+from ddarts.search.fields import GROUPS as FIELD_GROUPS
 
-DATASET_CHOICES = (
-    ("cifar100", "CIFAR-100"),
-    ("cifar10", "CIFAR-10"),
-    ("imagenet", "ImageNet (folder)"),
-    ("digits", "Built-in digits (offline, 8×8)"),
-)
-LOSS_CHOICES = (
-    ("ablation", "L_T = L_F + w_abl·L_AB (ablation loss)"),
-    ("fair", "L_F = L_CE + w01·L_01 (FairDARTS)"),
-)
-ABLATION_GRAD_CHOICES = (
-    ("none", "none: L_AB as a constant per cell"),
-    ("exact", "exact: gradient flows through L_AB"),
-)
-MIXING_CHOICES = (("sigmoid", "sigmoid (FairDARTS)"), ("softmax", "softmax (DARTS)"))
-PARSE_CHOICES = (
-    ("edge", "edge: ≤ 2 ops per edge above threshold"),
-    ("sparse", "sparse: 2 edges per node, 1 op if above threshold"),
-    ("darts", "darts: 2 edges per node, strongest op"),
-)
-AMP_DTYPE_CHOICES = (("bfloat16", "bfloat16"), ("float16", "float16"))
 DEVICE_CHOICES = ("auto", "cpu", "cuda", "cuda:0", "cuda:1")
-LOSS_SHORT = {"ablation": "lt", "fair": "lf"}
-
-INT_RANGES: dict[str, tuple[int, int]] = {
-    # Wide on purpose: SearchConfig decides what is valid and says why.
-    "num_workers": (0, 999), "cells": (1, 999), "init_channels": (1, 9999), "epochs": (0, 1_000_000),
-    "batch_size": (1, 1_000_000), "steps_per_epoch": (0, 10_000_000), "seed": (0, 2_147_483_647),
-    "checkpoint_every": (0, 10_000_000),
-}
-FLOAT_FIELDS = ("train_portion", "w01", "w_abl", "lr", "lr_min", "momentum", "weight_decay", "grad_clip",
-                "arch_lr", "arch_lr_min", "arch_beta1", "arch_beta2", "arch_weight_decay", "threshold")
-
-LABELS: dict[str, str] = {
-    "dataset": "Dataset", "data_dir": "Data folder", "download": "Download if missing",
-    "train_portion": "Weight split", "num_workers": "Loader workers",
-    "loss": "Loss", "w01": "w01 (L_01 weight)", "w_abl": "w_abl (L_AB weight)", "ablation_grad": "Ablation gradient",
-    "cells": "Cells", "init_channels": "Init channels C", "mixing": "Op mixing",
-    "epochs": "Epochs", "batch_size": "Batch size", "steps_per_epoch": "Steps per epoch",
-    "lr": "Weights lr", "lr_min": "Weights lr (final)", "momentum": "Momentum", "weight_decay": "Weight decay",
-    "grad_clip": "Gradient clip", "arch_lr": "α lr", "arch_lr_min": "α lr (final)", "arch_beta1": "α Adam β1",
-    "arch_beta2": "α Adam β2", "arch_weight_decay": "α weight decay",
-    "parse": "Parse method", "threshold": "Threshold σ",
-    "device": "Device", "amp": "Mixed precision", "amp_dtype": "AMP type", "channels_last": "Channels-last memory",
-    "seed": "Seed", "checkpoint_every": "Checkpoint every (steps)",
-}
-TOOLTIPS: dict[str, str] = {
-    "train_portion": "Share of the training set that trains the weights; the rest trains α (paper: 0.5).",
-    "steps_per_epoch": "0 runs full epochs; a small number makes quick trial searches.",
-    "threshold": "σ(α) an op needs to survive the sparse/edge parse (paper 0.8, reference code 0.85).",
-    "checkpoint_every": "0 saves checkpoints only at epoch ends, on stop and on failure.",
-    "data_dir": "Where datasets are downloaded to, or the ImageNet folder (train/ and val/ inside).",
-}
-GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Data", ("dataset", "data_dir", "download", "train_portion", "num_workers")),
-    ("Loss", ("loss", "w01", "w_abl", "ablation_grad")),
-    ("Network", ("cells", "init_channels", "mixing")),
-    ("Parse", ("parse", "threshold")),
-    ("Optimisation", ("epochs", "batch_size", "steps_per_epoch", "lr", "lr_min", "momentum", "weight_decay",
-                      "grad_clip", "arch_lr", "arch_lr_min", "arch_beta1", "arch_beta2", "arch_weight_decay")),
-    ("Execution", ("device", "amp", "amp_dtype", "channels_last", "seed", "checkpoint_every")),
-)
+SPIN_RANGE = (0, 2_147_483_647)  # wide on purpose: SearchConfig decides what is valid and says why
+OPTIONAL_TEXT = {"steps_per_epoch": "full epoch", "image_size": "from the images"}
+FOLDER_DATASETS = ("imagenet", "folder")
+CONFIG_FIELDS = tuple(f.name for f in fields(SearchConfig))
+# Labels, help, groups and choices are the library's (ddarts.search.fields), shared with `ddarts search --help`.
+LABELS: dict[str, str] = {name: meta.label for name, meta in FIELDS.items()}
+GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (group, tuple(name for name in CONFIG_FIELDS if FIELDS[name].group == group)) for group in FIELD_GROUPS)
 RUN_DIR_FIELD = "run_dir"
 
 
 def default_run_dir(runs_root: str | Path, dataset: str, loss: str, now: float | None = None) -> str:
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    return str(Path(runs_root) / f"{dataset}-{LOSS_SHORT.get(loss, loss)}-{stamp}")
+    return run_folder_name(runs_root, dataset, loss, now)
 
 
 def _format_float(value: float) -> str:
@@ -190,13 +137,12 @@ class SearchForm(QDialog):
     # ------------------------------------------------------------------ fields
     def _make_field(self, name: str) -> QWidget:
         default = getattr(SearchConfig(), name)
-        choices = {"dataset": DATASET_CHOICES, "loss": LOSS_CHOICES, "ablation_grad": ABLATION_GRAD_CHOICES,
-                   "mixing": MIXING_CHOICES, "parse": PARSE_CHOICES, "amp_dtype": AMP_DTYPE_CHOICES}
+        meta = FIELDS[name]
         widget: QWidget
-        if name in choices:
+        if meta.choices:
             combo = QComboBox()
-            for value, text in choices[name]:
-                combo.addItem(text, value)
+            for value in meta.choices:
+                combo.addItem(meta.label_of(value), value)
             combo.currentIndexChanged.connect(self._revalidate)
             self._getters[name] = lambda c=combo: c.currentData()
             self._setters[name] = lambda v, c=combo: c.setCurrentIndex(max(0, c.findData(v)))
@@ -215,12 +161,12 @@ class SearchForm(QDialog):
             self._getters[name] = check.isChecked
             self._setters[name] = lambda v, c=check: c.setChecked(bool(v))
             widget = check
-        elif name in INT_RANGES:
+        elif meta.integer:
             spin = QSpinBox()
-            spin.setRange(*INT_RANGES[name])
+            spin.setRange(*SPIN_RANGE)
             spin.setAccelerated(True)
-            if name == "steps_per_epoch":
-                spin.setSpecialValueText("full epoch")
+            if meta.optional:
+                spin.setSpecialValueText(OPTIONAL_TEXT.get(name, "automatic"))
                 self._getters[name] = lambda s=spin: s.value() or None
                 self._setters[name] = lambda v, s=spin: s.setValue(int(v or 0))
             else:
@@ -228,7 +174,7 @@ class SearchForm(QDialog):
                 self._setters[name] = lambda v, s=spin: s.setValue(int(v))
             spin.valueChanged.connect(self._revalidate)
             widget = spin
-        elif name in FLOAT_FIELDS:
+        elif meta.is_number:
             edit = QLineEdit()
             edit.textChanged.connect(self._revalidate)
 
@@ -249,8 +195,7 @@ class SearchForm(QDialog):
             self._setters[name] = lambda v, e=edit: e.setText(str(v))
             self.widgets[name] = edit
             edit.setObjectName(name)
-            if name in TOOLTIPS:
-                edit.setToolTip(TOOLTIPS[name])
+            edit.setToolTip(meta.help)
             holder = QWidget()
             row = QHBoxLayout(holder)
             row.setContentsMargins(0, 0, 0, 0)
@@ -264,8 +209,7 @@ class SearchForm(QDialog):
         else:  # pragma: no cover - every SearchConfig field is listed above
             raise KeyError(f"no editor for SearchConfig field {name!r}")
         widget.setObjectName(name)
-        if name in TOOLTIPS:
-            widget.setToolTip(TOOLTIPS[name])
+        widget.setToolTip(meta.help)
         self.widgets[name] = widget
         return widget
 
@@ -334,8 +278,8 @@ class SearchForm(QDialog):
 
     def _check(self) -> SearchConfig:
         config = SearchConfig.from_dict(self._values())
-        if config.dataset == "imagenet" and not Path(config.data_dir).is_dir():
-            raise ConfigError("data_dir", f"ImageNet needs an existing folder with train/ and val/, got {config.data_dir!r}")
+        if config.dataset in FOLDER_DATASETS and not Path(config.data_dir).is_dir():
+            raise ConfigError("data_dir", f"{config.dataset} reads an existing image folder, got {config.data_dir!r}")
         run_dir = self.run_dir_edit.text().strip()
         if not run_dir:
             raise ConfigError(RUN_DIR_FIELD, "choose a folder for the new run")
@@ -350,9 +294,10 @@ class SearchForm(QDialog):
         if refresh_default:
             self._refresh_default_run_dir()
         ablation = self._getters["loss"]() == "ablation"
-        self.widgets["w_abl"].setEnabled(ablation)
-        self.widgets["ablation_grad"].setEnabled(ablation)
+        for name in ("w_abl", "ablation_grad", "ablation_eps"):
+            self.widgets[name].setEnabled(ablation)
         self.widgets["amp_dtype"].setEnabled(bool(self._getters["amp"]()))
+        self.widgets["image_size"].setEnabled(self._getters["dataset"]() in FOLDER_DATASETS)
         try:
             config = self._check()
         except ConfigError as exc:

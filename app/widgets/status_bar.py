@@ -6,8 +6,8 @@ import math
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
-from app.run_model import RunModel
-from app.widgets.progress_panel import ProgressPanel
+from ..run_model import RunModel
+from .progress_panel import ProgressPanel
 
 STATUS_TEXT = {
     "new": "idle", "preparing": "preparing data", "running": "running", "paused": "paused",

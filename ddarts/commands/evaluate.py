@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from ddarts.data.catalogue import DATASET_INFO
+from ddarts.data.catalogue import DATASETS
 from ddarts.errors import DdartsError
 from ddarts.train.evaluate import evaluate_checkpoint
 
@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "test split of the dataset it was trained on, or of --dataset.",
     )
     p.add_argument("target", metavar="RUN_OR_CHECKPOINT", help="training run folder or checkpoint.pt")
-    p.add_argument("--dataset", choices=tuple(DATASET_INFO), help="default: the training dataset")
+    p.add_argument("--dataset", choices=DATASETS, help="default: the training dataset")
     p.add_argument("--data", metavar="DIR", help="dataset folder (default: the one used for training)")
     p.add_argument("--no-download", dest="download", action="store_false", help="fail instead of downloading")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default auto)")

@@ -7,6 +7,7 @@ import argparse
 from ddarts.commands.derive import add_source_arguments, load_source
 from ddarts.commands.info import add_network_arguments
 from ddarts.export.formats import export_network, load_weights
+from ddarts.export.loading import checkpoint_dataset
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,9 +34,11 @@ def _print_progress(fraction: float, message: str) -> None:
 def run(args: argparse.Namespace) -> int:
     genotype = load_source(args)
     state_dict = load_weights(args.weights) if args.weights else None
+    dataset = checkpoint_dataset(args.weights) if args.weights else None
     result = export_network(genotype, args.output, state_dict=state_dict, layers=args.layers,
                             init_channels=args.init_channels, num_classes=args.classes, input_kind=args.input,
-                            progress=_print_progress, force=args.force, weights_label=args.weights)
+                            progress=_print_progress, force=args.force, weights_label=args.weights,
+                            dataset=dataset)
     stats = result.stats
     print(f"{result.layers} layers, {stats.params:,} parameters, {stats.macs:,} multiply-adds; "
           f"{'trained' if result.trained else 'architecture only, untrained'}")

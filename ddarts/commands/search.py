@@ -7,29 +7,25 @@ the CLI can never fall behind the configuration. Ctrl-C stops after the current 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from ddarts.commands.options import (
+    add_config_options,
+    add_file_options,
+    given_options,
+    print_config,
+    read_config_file,
+)
 from ddarts.commands.progress import ProgressBar, format_duration
+from ddarts.commands.telemetry import add_output_options, with_tensorboard
 from ddarts.errors import DdartsError
-from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 from ddarts.runs import RunReader, recorded_search
 from ddarts.runtime import distributed
 from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.search import SearchControl
-from ddarts.search.config import (
-    ABLATION_GRADS,
-    AMP_DTYPES,
-    DATASETS,
-    LOSSES,
-    MIXINGS,
-    PARSE_METHODS,
-    ConfigError,
-    SearchConfig,
-)
+from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.events import (
     CheckpointSaved,
     DatasetProgress,
@@ -41,46 +37,8 @@ from ddarts.search.events import (
     StepMetrics,
     Stopped,
 )
+from ddarts.search.fields import FIELDS, RUN_FOLDER_PATTERN, run_folder_name
 from ddarts.search.run import RESUMABLE_OVERRIDES
-
-CHOICES = {"dataset": DATASETS, "loss": LOSSES, "ablation_grad": ABLATION_GRADS, "mixing": MIXINGS,
-           "parse": PARSE_METHODS, "amp_dtype": AMP_DTYPES}
-HELP = {
-    "dataset": "cifar10, cifar100 (downloaded), imagenet (a folder with train/<class>/...) or digits (built in, offline)",
-    "data_dir": "dataset folder (default: data)",
-    "train_portion": "share of the training set that trains the weights; the rest trains α",
-    "download": "download CIFAR when missing",
-    "num_workers": "data-loading workers (ImageNet folders only)",
-    "cells": "number of searched cells n; reductions sit at n//3 and 2n//3",
-    "init_channels": "channels of the first cell (C)",
-    "mixing": "op weights: sigmoid (FairDARTS, default) or softmax (DARTS)",
-    "loss": "ablation (L_T, paper Eq. 9) or fair (L_F)",
-    "w01": "weight of the zero-one loss L_01",
-    "w_abl": "weight of the ablation loss L_AB",
-    "ablation_grad": "none (L_AB shifts each cell's loss value, as published) or exact (its true gradient)",
-    "epochs": "search epochs",
-    "batch_size": "batch size of both the weight and the α step",
-    "steps_per_epoch": "cap the steps of an epoch (quick runs)",
-    "lr": "initial SGD learning rate of the weights (cosine schedule)",
-    "lr_min": "final weight learning rate",
-    "momentum": "SGD momentum",
-    "weight_decay": "weight decay of the network weights",
-    "grad_clip": "gradient-norm clip of the weights",
-    "arch_lr": "initial Adam learning rate of every cell's α (each cell has its own cosine schedule)",
-    "arch_lr_min": "final α learning rate",
-    "arch_beta1": "Adam β1 for α",
-    "arch_beta2": "Adam β2 for α",
-    "arch_weight_decay": "weight decay of α",
-    "parse": "genotype parse method reported each epoch (darts, sparse, edge)",
-    "threshold": "σ(α) threshold of the sparse and edge parse methods",
-    "seed": "random seed (weights, data order, augmentation, ablation draws)",
-    "device": "auto, cpu, cuda or cuda:N",
-    "amp": "mixed precision on CUDA",
-    "amp_dtype": "mixed-precision type on CUDA",
-    "channels_last": "channels-last memory format on CUDA",
-    "checkpoint_every": "also checkpoint every N steps (0: at epoch ends, on stop and on failure)",
-}
-ALIASES = {"data_dir": ["--data"]}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -88,58 +46,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         "search", help="run a D-DARTS search into a run folder",
         description="Run a D-DARTS search headless. Defaults follow the paper (CIFAR-100, 8 cells, L_T). "
                     "Quick offline try: ddarts search --dataset digits --cells 5 --init-channels 4 "
-                    "--epochs 2 --steps-per-epoch 5 --out runs/demo. Several GPUs: torchrun --nproc_per_node N -m ddarts "
-                    "search ... --out RUN (the batch size is the total over the processes).",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                    "--epochs 2 --steps-per-epoch 5 -o runs/demo. Several GPUs: torchrun --nproc_per_node N -m ddarts "
+                    "search ... -o RUN (the batch size is the total over the processes).",
     )
-    parser.add_argument("--out", "-o", metavar="RUN", help="new run folder (default: runs/<dataset>-<loss>-<time>)")
+    parser.add_argument("--out", "-o", metavar="RUN", help=f"new run folder (default: runs/{RUN_FOLDER_PATTERN})")
     parser.add_argument("--resume", metavar="RUN", help="continue the stopped or interrupted search in RUN "
-                        f"(only {', '.join('--' + n.replace('_', '-') for n in RESUMABLE_OVERRIDES)} may change)")
-    parser.add_argument("--config", metavar="FILE.json", help="read the configuration from a JSON file "
-                        "(a run's config.json works too); options given here override it")
+                        f"(only {', '.join(FIELDS[n].option(n) for n in RESUMABLE_OVERRIDES)} may change)")
+    add_file_options(parser, "search")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar, only the final summary")
-    defaults = SearchConfig()
-    group = parser.add_argument_group("search configuration")
-    for f in dataclasses.fields(SearchConfig):
-        flags = ["--" + f.name.replace("_", "-")] + ALIASES.get(f.name, [])
-        default = getattr(defaults, f.name)
-        kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS,
-                                  "help": f"{HELP.get(f.name, f.name)} (default: {default})"}
-        if isinstance(default, bool):
-            kwargs["action"] = argparse.BooleanOptionalAction
-        elif f.name in CHOICES:
-            kwargs["choices"] = CHOICES[f.name]
-        elif f.name == "steps_per_epoch" or isinstance(default, int):
-            kwargs["type"] = int
-        elif isinstance(default, float):
-            kwargs["type"] = float
-        group.add_argument(*flags, **kwargs)
+    add_output_options(parser)
+    add_config_options(parser, SearchConfig, FIELDS)
     parser.set_defaults(func=run)
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
-    return {f.name: getattr(args, f.name) for f in dataclasses.fields(SearchConfig) if hasattr(args, f.name)}
-
-
-def _read_config_file(path: str) -> dict[str, Any]:
-    try:
-        with open(path, "rb") as handle:
-            data = loads_bounded(handle.read(MAX_JSON_BYTES + 1), f"config file {path}")
-    except FileNotFoundError:
-        raise DdartsError(f"config file not found: {path}") from None
-    except OSError as exc:
-        raise DdartsError(f"cannot read config file {path}: {exc.strerror or exc}") from None
-    except ValueError as exc:
-        raise DdartsError(str(exc)) from None
-    if isinstance(data, dict) and data.get("kind") == "search" and isinstance(data.get("config"), dict):
-        data = data["config"]  # a run's config.json
-    if not isinstance(data, dict):
-        raise DdartsError(f"config file {path} must hold a JSON object")
-    return data
+    return given_options(args, SearchConfig, FIELDS)
 
 
 def build_config(args: argparse.Namespace) -> SearchConfig:
-    base = _read_config_file(args.config) if args.config else {}
+    base = read_config_file(args.config, "search") if args.config else {}
     given = _given(args)
     try:
         return SearchConfig.from_dict({**base, **given})
@@ -150,7 +75,7 @@ def build_config(args: argparse.Namespace) -> SearchConfig:
 
 
 def default_run_dir(config: SearchConfig) -> Path:
-    return Path("runs") / f"{config.dataset}-{config.loss}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return Path(run_folder_name("runs", config.dataset, config.loss))
 
 
 STOP_MESSAGE = "Stopping after the current step and writing a checkpoint (Ctrl-C again to abort now)..."
@@ -162,15 +87,21 @@ def run(args: argparse.Namespace) -> int:
         given = _given(args)
         fixed = sorted(set(given) - set(RESUMABLE_OVERRIDES))
         if fixed or args.config or args.out is not None:
-            what = ", ".join(["--" + n.replace("_", "-") for n in fixed] + (["--config"] if args.config else [])
+            what = ", ".join([FIELDS[n].option(n) for n in fixed] + (["--config"] if args.config else [])
                              + (["--out"] if args.out is not None else []))
             raise DdartsError(f"{what} cannot be combined with --resume: a resumed search keeps its configuration")
         run_dir = Path(args.resume)
         saved = RunReader(run_dir).config
         config = saved.replace(**given) if given else None
         device = (config or saved).device
+        if args.print_config:
+            print_config(config or saved)
+            return 0
     else:
         config = build_config(args)
+        if args.print_config:
+            print_config(config)
+            return 0
         if args.out is not None and not args.out.strip():
             raise DdartsError("--out is empty; give a run folder or leave the option out")
         run_dir = Path(args.out) if args.out is not None else default_run_dir(config)
@@ -182,6 +113,8 @@ def run(args: argparse.Namespace) -> int:
             raise DdartsError("under torchrun give the run folder with --out, so every process names the same one")
         events = recorded_search(config, run_dir, control=control, resume=bool(args.resume), dist=dist)
         rank = None if dist is None or dist.is_main else dist.rank
+        if rank is None and args.tensorboard:
+            events = with_tensorboard(events, args.tensorboard)
         resume = f"ddarts search --resume {run_dir}"
         if dist is not None:
             resume = f"torchrun --nproc_per_node {dist.world_size} -m {resume}"

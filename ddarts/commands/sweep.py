@@ -7,21 +7,29 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
-from ddarts.commands.search import ALIASES, CHOICES, HELP, _read_config_file
+from ddarts.commands.options import add_config_options, given_options, read_config_file
 from ddarts.config import ConfigError
 from ddarts.errors import DdartsError
 from ddarts.genotype.files import load_genotype
 from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.search.config import SearchConfig
-from ddarts.sweep import DONE_STATUSES, build_spec, load_runs, new_plan, read_plan, read_spec_file, write_plan
-from ddarts.sweep.plan import STOP_FILE, SweepPlan
+from ddarts.search.fields import FIELDS
+from ddarts.sweep import (
+    DONE_STATUSES,
+    build_spec,
+    load_runs,
+    new_plan,
+    read_plan,
+    read_spec_file,
+    write_plan,
+)
 from ddarts.sweep.options import EARLY_STOPS, METRICS, RayOptions
+from ddarts.sweep.plan import STOP_FILE, SweepPlan
 from ddarts.sweep.spec import SweepSpec, format_value, parse_grid_option, parse_seeds
 from ddarts.sweep.summary import RANKINGS, best, format_table, write_summary
 
@@ -74,31 +82,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _add_search_options(parser: argparse.ArgumentParser) -> None:
     """Every `ddarts search` configuration option, as the base of the sweep."""
-    defaults = SearchConfig()
-    group = parser.add_argument_group("base search configuration (as in ddarts search)")
-    for f in dataclasses.fields(SearchConfig):
-        default = getattr(defaults, f.name)
-        kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS,
-                                  "help": f"{HELP.get(f.name, f.name)} (default: {default})"}
-        if isinstance(default, bool):
-            kwargs["action"] = argparse.BooleanOptionalAction
-        elif f.name in CHOICES:
-            kwargs["choices"] = CHOICES[f.name]
-        elif f.name == "steps_per_epoch" or isinstance(default, int):
-            kwargs["type"] = int
-        elif isinstance(default, float):
-            kwargs["type"] = float
-        group.add_argument("--" + f.name.replace("_", "-"), *ALIASES.get(f.name, []), **kwargs)
+    add_config_options(parser, SearchConfig, FIELDS)
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
-    return {f.name: getattr(args, f.name) for f in dataclasses.fields(SearchConfig) if hasattr(args, f.name)}
+    return given_options(args, SearchConfig, FIELDS)
 
 
 def build_sweep_spec(args: argparse.Namespace) -> SweepSpec:
     """The spec from a sweep file, --config, the search options, --grid and --seeds; ConfigError names the field."""
     spec_file = read_spec_file(args.spec) if args.spec else {"base": {}, "grid": [], "seeds": None}
-    base = {**spec_file["base"], **(_read_config_file(args.config) if args.config else {}), **_given(args)}
+    base = {**spec_file["base"], **(read_config_file(args.config, "search") if args.config else {}), **_given(args)}
     grid = list(spec_file["grid"])
     from_file = {name for name, _ in grid}
     for text in args.grid:

@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ddarts.commands.options import (
+    add_config_options,
+    add_file_options,
+    given_options,
+    print_config,
+    read_config_file,
+)
 from ddarts.commands.progress import ProgressBar, format_duration
+from ddarts.commands.telemetry import add_output_options, with_tensorboard
 from ddarts.data.progress import DatasetProgress
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS
@@ -27,21 +35,12 @@ from ddarts.train import (
     TrainStopped,
     train,
 )
-from ddarts.train.config import AMP_DTYPES, RESUME_MUTABLE, TRAIN_DATASETS
+from ddarts.train.config import RESUME_MUTABLE, TRAIN_DATASETS
+from ddarts.train.fields import FIELDS, GENOTYPE
 from ddarts.train.folder import read_run
+from ddarts.train.recipes import RECIPES, default_recipe
 
 DEFAULTS = TrainConfig()
-# option dest -> TrainConfig field; every option defaults to None so a resume can tell what was given
-OPTION_FIELDS = {
-    "dataset": "dataset", "data": "data_dir", "download": "download", "workers": "num_workers",
-    "image_size": "image_size", "epochs": "epochs", "batch_size": "batch_size",
-    "eval_batch_size": "eval_batch_size", "steps_per_epoch": "steps_per_epoch", "eval_batches": "eval_batches",
-    "lr": "lr", "lr_min": "lr_min", "momentum": "momentum", "weight_decay": "weight_decay",
-    "grad_clip": "grad_clip", "init_channels": "init_channels", "layers": "layers",
-    "auxiliary_weight": "auxiliary_weight", "cutout": "cutout", "drop_path": "drop_path",
-    "label_smoothing": "label_smoothing", "seed": "seed", "device": "device", "amp": "amp",
-    "amp_dtype": "amp_dtype", "channels_last": "channels_last", "log_every": "log_every",
-}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,53 +52,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "GPUs: torchrun --nproc_per_node N -m ddarts train ... (batch sizes are totals).",
     )
     p.add_argument("source", nargs="?", metavar="SOURCE", help="search run folder or genotype file")
-    p.add_argument("--out", metavar="RUN", help="new run folder to create")
+    p.add_argument("--out", "-o", metavar="RUN", help="new run folder to create")
     p.add_argument("--resume", metavar="RUN", help="continue a stopped training run (SOURCE and --out not needed)")
-    g = p.add_argument_group("genotype")
+    add_file_options(p, "train")
+    add_output_options(p)
+    p.add_argument("--json", action="store_true", help="print the final result as JSON on stdout")
+    g = p.add_argument_group(GENOTYPE)
     g.add_argument("--parse", choices=PARSE_METHODS, help="parse method for a run folder (default: the run's)")
     g.add_argument("--threshold", type=float, help="parse threshold for a run folder (default: the run's)")
-    g.add_argument("--layers", type=int, metavar="N",
-                   help="network depth; a searched genotype is derived with Algorithm 1 when N differs from its "
-                        "cell count (default: its own depth; 20 for a DARTS-format genotype, 14 on ImageNet)")
-    d = p.add_argument_group("data")
-    d.add_argument("--dataset", choices=TRAIN_DATASETS,
-                   help="default: the search run's dataset, else cifar10")
-    d.add_argument("--data", metavar="DIR", help=f"dataset folder (default {DEFAULTS.data_dir})")
-    d.add_argument("--no-download", dest="download", action="store_const", const=False,
-                   help="fail instead of downloading a missing dataset")
-    d.add_argument("--workers", type=int, metavar="N", help=f"ImageNet loader processes (default {DEFAULTS.num_workers})")
-    d.add_argument("--image-size", type=int, metavar="PX", help="ImageNet crop size (default 224)")
-    t = p.add_argument_group("training")
-    t.add_argument("--epochs", type=int, help=f"default {DEFAULTS.epochs}")
-    t.add_argument("--batch-size", type=int, help=f"default {DEFAULTS.batch_size}")
-    t.add_argument("--eval-batch-size", type=int, help="default: --batch-size")
-    t.add_argument("--steps-per-epoch", type=int, metavar="N", help="cap on steps per epoch, for quick runs")
-    t.add_argument("--eval-batches", type=int, metavar="N", help="cap on test batches per evaluation, for quick runs")
-    t.add_argument("--lr", type=float, help=f"initial learning rate, cosine-annealed (default {DEFAULTS.lr})")
-    t.add_argument("--lr-min", type=float, help=f"final learning rate (default {DEFAULTS.lr_min})")
-    t.add_argument("--momentum", type=float, help=f"default {DEFAULTS.momentum}")
-    t.add_argument("--weight-decay", type=float, help=f"default {DEFAULTS.weight_decay}")
-    t.add_argument("--grad-clip", type=float, help=f"gradient-norm clip (default {DEFAULTS.grad_clip})")
-    t.add_argument("--init-channels", type=int, help=f"default {DEFAULTS.init_channels}")
-    t.add_argument("--auxiliary-weight", type=float, help=f"0 disables the auxiliary head (default {DEFAULTS.auxiliary_weight})")
-    t.add_argument("--cutout", type=int, metavar="PX", help="cutout square side, 0 disables (default 16; 0 on ImageNet)")
-    t.add_argument("--drop-path", type=float, help=f"final drop-path probability, ramped from 0 (default {DEFAULTS.drop_path})")
-    t.add_argument("--label-smoothing", type=float, help="default 0.1 on ImageNet, else 0")
-    t.add_argument("--seed", type=int, help=f"default {DEFAULTS.seed}")
-    e = p.add_argument_group("execution")
-    e.add_argument("--device", help="auto, cpu, cuda or cuda:N (default auto)")
-    e.add_argument("--amp", action=argparse.BooleanOptionalAction, default=None,
-                   help="mixed precision (default: on with CUDA)")
-    e.add_argument("--amp-dtype", choices=AMP_DTYPES, help=f"default {DEFAULTS.amp_dtype}")
-    e.add_argument("--channels-last", action=argparse.BooleanOptionalAction, default=None,
-                   help="channels-last memory format on CUDA (default on)")
-    e.add_argument("--log-every", type=int, metavar="N", help=f"steps between metrics.jsonl step records (default {DEFAULTS.log_every})")
-    e.add_argument("--json", action="store_true", help="print the final result as JSON on stdout")
+    add_config_options(p, TrainConfig, FIELDS, {GENOTYPE: g})
     p.set_defaults(func=run)
 
 
 def _given(args: argparse.Namespace) -> dict[str, Any]:
-    return {field: getattr(args, dest) for dest, field in OPTION_FIELDS.items() if getattr(args, dest) is not None}
+    return given_options(args, TrainConfig, FIELDS)
 
 
 def _search_dataset(source: Path) -> str | None:
@@ -115,24 +81,26 @@ def _search_dataset(source: Path) -> str | None:
 def _new_run(args: argparse.Namespace) -> tuple[TrainConfig, Any, Path]:
     if args.out is not None and not args.out.strip():
         raise DdartsError("--out is empty; give a new run folder")
-    if not args.source or not args.out:
+    if not args.source or not (args.out or args.print_config):
         raise DdartsError("give SOURCE and --out RUN for a new run, or --resume RUN to continue one")
     source = Path(args.source)
     if source.is_file() and (args.parse is not None or args.threshold is not None):
         raise DdartsError("--parse and --threshold apply to search run folders only; a genotype file is already parsed")
-    given = _given(args)
-    if "dataset" not in given and source.is_dir():
+    given = {**(read_config_file(args.config, "train") if args.config else {}), **_given(args)}
+    recipe = given.pop("recipe", None) or default_recipe(given.get("dataset"))
+    if "dataset" not in given and "dataset" not in RECIPES.get(recipe, {}) and source.is_dir():
         given["dataset"] = _search_dataset(source) or DEFAULTS.dataset
     if "cutout" not in given and given.get("dataset") == "imagenet":
         given["cutout"] = 0
     genotype = genotype_from_source(source, method=args.parse, threshold=args.threshold)
-    config = TrainConfig(**given, source=getattr(genotype, "source", None) or str(source))
-    return config, genotype, Path(args.out)
+    config = TrainConfig.from_recipe(recipe, **given, source=getattr(genotype, "source", None) or str(source))
+    return config, genotype, Path(args.out or ".")
 
 
 def _resume_run(args: argparse.Namespace) -> tuple[TrainConfig, Path]:
-    if args.source or args.out or args.parse is not None or args.threshold is not None:
-        raise DdartsError("--resume continues the run as configured; drop SOURCE, --out, --parse and --threshold")
+    if args.source or args.out or args.parse is not None or args.threshold is not None or args.config:
+        raise DdartsError("--resume continues the run as configured; drop SOURCE, --out, --config, --parse and "
+                          "--threshold")
     run_dir = Path(args.resume)
     stored, _ = read_run(run_dir)
     given = _given(args)
@@ -176,6 +144,9 @@ def run(args: argparse.Namespace) -> int:
     else:
         config, genotype, run_dir = _new_run(args)
         resume = False
+    if args.print_config:
+        print_config(config)
+        return 0
     # Under torchrun every process runs this command: DistributedDataParallel over the processes.
     dist = distributed.start(config.device)
     try:
@@ -209,7 +180,10 @@ def _run(args: argparse.Namespace, config, run_dir: Path, genotype, resume: bool
     result: TrainFinished | TrainStopped | None = None
     interrupts = StopOnSignals(control, lambda message: print(message, file=sys.stderr), STOP_MESSAGE).install()
     try:
-        for event in train(config, run_dir, genotype, control=control, resume=resume, dist=dist):
+        events = train(config, run_dir, genotype, control=control, resume=resume, dist=dist)
+        if args.tensorboard:
+            events = with_tensorboard(events, args.tensorboard)
+        for event in events:
             if isinstance(event, DatasetProgress):
                 datasets(event)
             elif isinstance(event, TrainStarted):

@@ -1,4 +1,8 @@
-"""Datasets as whole in-memory uint8 tensors (CIFAR, digits) or an image folder (ImageNet).
+"""The dataset catalogue (the one list of dataset names, their classes, input kind and mean/std) and the
+in-memory form of a split.
+
+Datasets are whole in-memory uint8 tensors (CIFAR, digits, small image folders) or streamed image folders
+(ImageNet, large folders).
 
 Keeping a small dataset as one uint8 tensor lets `BatchStream` crop, flip and normalise whole
 batches on the target device, which is both faster than per-image PIL transforms and exactly
@@ -17,13 +21,41 @@ from ddarts.data.progress import DatasetProgress
 SPLITS = ("train", "test")
 
 
+INPUT_KINDS = ("cifar", "imagenet")
+"""Network stems: "cifar" keeps the resolution (small inputs), "imagenet" divides it by 8 (large inputs)."""
+SMALL_INPUT_LIMIT = 64
+"""Inputs smaller than this many pixels get the CIFAR stem, others the ImageNet stem (`stem_for`)."""
+
+
+def stem_for(image_size: int) -> str:
+    """The stem a network gets for square inputs of `image_size` px when none is asked for."""
+    return "cifar" if image_size < SMALL_INPUT_LIMIT else "imagenet"
+
+
 @dataclass(frozen=True)
 class DatasetInfo:
+    """What a network and its users must know of the data: classes, input size and kind, normalisation."""
+
     name: str
     num_classes: int
     image_size: int
     mean: tuple[float, float, float]
     std: tuple[float, float, float]
+    input_kind: str = "cifar"
+    classes: tuple[str, ...] = ()
+    skipped: int = 0  # unreadable files left out of an image folder
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "num_classes": self.num_classes, "image_size": self.image_size,
+                "mean": list(self.mean), "std": list(self.std), "input_kind": self.input_kind,
+                "classes": list(self.classes), "skipped": self.skipped}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DatasetInfo":
+        return cls(str(data["name"]), int(data["num_classes"]), int(data["image_size"]),
+                   tuple(float(v) for v in data["mean"]), tuple(float(v) for v in data["std"]),  # type: ignore[arg-type]
+                   str(data.get("input_kind", "cifar")), tuple(str(c) for c in data.get("classes", ())),
+                   int(data.get("skipped", 0)))
 
 
 DIGITS_MEAN = 0.3054
@@ -37,9 +69,22 @@ DIGITS_STD = 0.3236
 DATASET_INFO: dict[str, DatasetInfo] = {
     "cifar10": DatasetInfo("cifar10", 10, 32, (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
     "cifar100": DatasetInfo("cifar100", 100, 32, (0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
-    "imagenet": DatasetInfo("imagenet", 1000, 224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)),
+    "imagenet": DatasetInfo("imagenet", 1000, 224, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225), "imagenet"),
     "digits": DatasetInfo("digits", 10, 32, (DIGITS_MEAN,) * 3, (DIGITS_STD,) * 3),
 }
+"""Datasets whose facts are fixed; a folder's are measured when it is read."""
+
+DATASET_LABELS: dict[str, str] = {
+    "cifar100": "CIFAR-100",
+    "cifar10": "CIFAR-10",
+    "imagenet": "ImageNet (folder)",
+    "folder": "Image folder (one sub-folder per class)",
+    "digits": "Built-in digits (offline, 8×8)",
+}
+"""Every dataset name `--dataset` accepts, in the order forms list them, with a label for people."""
+DATASETS: tuple[str, ...] = tuple(DATASET_LABELS)
+DATASET_HELP = ("cifar10, cifar100 (downloaded), imagenet (a folder with train/<class>/... and val/<class>/...), "
+                "folder (any image folder, one sub-folder per class) or digits (built in, offline)")
 
 DIGITS_TRAIN_SIZE = 1437
 """The digits split: a seed-0 permutation of the 1797 images, the first 1437 train, the last 360 test."""

@@ -9,18 +9,20 @@ import torch
 
 from ddarts.data.catalogue import (
     DATASET_INFO,
+    DATASETS,
     DIGITS_TRAIN_SIZE,
     SPLITS,
     ImageData,
     dataset_progress,
 )
+from ddarts.data.folders import load_folder
 from ddarts.data.progress import DatasetProgress
 from ddarts.data.sources import FolderData, load_cifar
 from ddarts.errors import DataError
 
 
 def _check_split(name: str, split: str) -> str:
-    if name == "imagenet" and split == "val":
+    if name in ("imagenet", "folder") and split == "val":
         return "test"
     if split not in SPLITS:
         raise DataError(f"unknown split {split!r} for dataset {name!r}; expected one of {', '.join(SPLITS)}")
@@ -53,19 +55,27 @@ def load_dataset(
     num_workers: int = 4,
 ) -> ImageData | FolderData:
     """Load one split. CIFAR is downloaded into `data_dir` when missing (with progress reports, nothing printed);
-    digits needs no files; imagenet reads `data_dir/train/<class>/*` or `data_dir/val/<class>/*`.
+    digits needs no files; imagenet reads `data_dir/train/<class>/*` or `data_dir/val/<class>/*`; folder reads any
+    image folder (ddarts.data.folders).
 
-    `image_size` (imagenet only) overrides the 224 px crop, `num_workers` its loader processes.
+    `image_size` (imagenet, folder) overrides the 224 px crop or the folder's image side; `num_workers` sets the
+    loader processes of streamed folders.
     """
-    if name not in DATASET_INFO:
-        raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_INFO)}")
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
     split = _check_split(name, split)
     if name == "digits":
         data = load_digits_split(split)
     elif name in ("cifar10", "cifar100"):
         data = load_cifar(name, data_dir, split, download=download, progress=progress)
+    elif name == "folder":
+        data = load_folder(data_dir, split, image_size=image_size, num_workers=num_workers, progress=progress)
     else:
         data = FolderData.open(data_dir, split, image_size=image_size, num_workers=num_workers)
     if progress is not None:
-        progress(dataset_progress(name, "ready", len(data), len(data), f"{name} {split}: {len(data)} images"))
+        info = data.info
+        extra = f" of {info.image_size} px in {info.num_classes} classes" if name == "folder" else ""
+        skipped = f", {info.skipped} unreadable skipped" if info.skipped else ""
+        progress(dataset_progress(name, "ready", len(data), len(data),
+                                  f"{name} {split}: {len(data)} images{extra}{skipped}"))
     return data

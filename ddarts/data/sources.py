@@ -128,21 +128,31 @@ def _fetch(name: str, url: str, target: Path, progress: Callable | None) -> str:
 
 # ---------------------------------------------------------------------------------------------- image folders
 class FolderData:
-    """An ImageFolder split (ImageNet layout) read by DataLoader workers with the DARTS ImageNet transforms."""
+    """An image-folder split streamed by DataLoader workers with the DARTS ImageNet transforms.
 
-    def __init__(self, root: Path, split: str, info: DatasetInfo, num_workers: int = 4):
-        from torchvision.datasets import ImageFolder
+    `samples` are (path, class index) pairs; ImageNet folders and large custom folders both read this way.
+    """
 
-        self.root = root
+    def __init__(self, samples: list[tuple[str, int]], classes: list[str], split: str, info: DatasetInfo,
+                 num_workers: int = 4):
+        self.samples = samples
         self.split = split
         self.info = info
         self.num_workers = num_workers
-        self.dataset = ImageFolder(str(root))
-        self.classes: list[str] = list(self.dataset.classes)
-        self.labels = torch.as_tensor([target for _, target in self.dataset.samples], dtype=torch.int64)
+        self.classes: list[str] = list(classes)
+        self.labels = torch.as_tensor([target for _, target in samples], dtype=torch.int64)
+
+    @staticmethod
+    def loader(path: str):
+        from PIL import Image
+
+        with open(path, "rb") as handle:
+            return Image.open(handle).convert("RGB")
 
     @classmethod
     def open(cls, data_dir: str, split: str, *, image_size: int | None = None, num_workers: int = 4) -> "FolderData":
+        from torchvision.datasets import ImageFolder
+
         sub = "train" if split == "train" else "val"
         root = Path(data_dir).expanduser() / sub
         layout = (f"expected an ImageNet-style folder: {Path(data_dir) / 'train'}/<class>/<image> and "
@@ -150,18 +160,18 @@ class FolderData:
         if not root.is_dir():
             raise DataError(f"imagenet {split} folder {root} does not exist; {layout}")
         try:
-            probe = cls(root, split, DATASET_INFO["imagenet"], num_workers)
+            folder = ImageFolder(str(root))
         except (FileNotFoundError, RuntimeError) as exc:
             raise DataError(f"imagenet {split} folder {root} holds no usable images ({exc}); {layout}") from None
         base = DATASET_INFO["imagenet"]
         size = image_size if image_size is not None else base.image_size
         if size < 8:
             raise DataError(f"imagenet image_size must be >= 8, got {size}")
-        probe.info = DatasetInfo("imagenet", len(probe.classes), size, base.mean, base.std)
-        return probe
+        info = DatasetInfo("imagenet", len(folder.classes), size, base.mean, base.std, base.input_kind)
+        return cls(list(folder.samples), list(folder.classes), split, info, num_workers)
 
     def __len__(self) -> int:
-        return len(self.dataset.samples)
+        return len(self.samples)
 
     def transform(self, augment: bool):
         """DARTS ImageNet transforms: random-resized crop, flip and colour jitter to train; resize + centre crop
@@ -191,8 +201,8 @@ class SeededFolderView(torch.utils.data.Dataset):
 
     def __getitem__(self, item: tuple[int, int]) -> tuple[torch.Tensor, int]:
         index, seed = item
-        path, target = self.data.dataset.samples[index]
-        image = self.data.dataset.loader(path)
+        path, target = self.data.samples[index]
+        image = self.data.loader(path)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             tensor = self.transform(image)

@@ -21,9 +21,21 @@ import numpy as np
 import torch
 from torch import nn
 
-from ddarts import __version__
 from ddarts.atomic import describe_os_error, write_bytes, write_text
+from ddarts.data.catalogue import DatasetInfo
 from ddarts.errors import DdartsError, RunFolderError
+from ddarts.export.card import (
+    CARD_FILE,
+    EXPORTED_PROGRAM_FILE,
+    GENOTYPE_FILE,
+    ONNX_FILE,
+    ONNX_OPSET,
+    TOLERANCE,
+    TORCHSCRIPT_FILE,
+    WEIGHTS_FILE,
+    data_metadata,
+    model_card,
+)
 from ddarts.export.folder import (
     ExportError,
     make_partial_folder,
@@ -36,7 +48,6 @@ from ddarts.export.folder import (
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.nets.count import NetworkStats, network_stats
 from ddarts.nets.network import (
-    INPUT_RESOLUTION,
     DerivedNetwork,
     resolve_genotype,
     strip_auxiliary,
@@ -45,14 +56,6 @@ from ddarts.runtime.checkpoints import read_torch_file
 
 Progress = Callable[[float, str], None]
 
-GENOTYPE_FILE = "genotype.json"
-WEIGHTS_FILE = "model.safetensors"
-TORCHSCRIPT_FILE = "model.torchscript.pt"
-EXPORTED_PROGRAM_FILE = "model.pt2"
-ONNX_FILE = "model.onnx"
-CARD_FILE = "MODEL_CARD.md"
-ONNX_OPSET = 17
-TOLERANCE = 1e-4
 CHECK_BATCH = 2
 _STATE_PREFIXES = ("module.", "_orig_mod.")
 
@@ -199,55 +202,23 @@ def _run_onnx(data: bytes, x: torch.Tensor) -> np.ndarray:
     return out
 
 
-def model_card(genotype: Genotype, stats: NetworkStats, *, source: str | None, trained: bool, weights: str | None,
-               input_kind: str, init_channels: int, num_classes: int, program_file: str) -> str:
-    status = (f"**trained** (weights from `{weights}`)" if trained
-              else "**architecture only, untrained**: the weights are random initialisation")
-    side = stats.input_size[-1]
-    reductions = ", ".join(map(str, genotype.reductions)) or "none"
-    threshold = "n/a" if genotype.threshold is None else f"{genotype.threshold:g}"
-    rows = [
-        ("status", status),
-        ("source", f"`{source}`" if source else "unknown"),
-        ("parse method", genotype.method or "unknown"),
-        ("threshold", threshold),
-        ("layers", f"{genotype.n_cells} (reductions at {reductions})"),
-        ("init channels", str(init_channels)),
-        ("parameters", f"{stats.params:,} ({stats.params / 1e6:.2f}M, auxiliary head not included)"),
-        ("multiply-adds", f"{stats.macs:,} ({stats.macs / 1e6:.1f}M) per image"),
-        ("input", f"{input_kind}: float32 N x 3 x {side} x {side}, normalised as in training"),
-        ("classes", str(num_classes)),
-        ("ddarts version", __version__),
-    ]
-    lines = ["# Model card", "", "| | |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in rows]
-    lines += [
-        "",
-        "## Files",
-        f"- `{GENOTYPE_FILE}`: the architecture, one cell per layer (`ddarts info {GENOTYPE_FILE}` describes it)",
-        f"- `{WEIGHTS_FILE}`: weights for `ddarts.nets.network.build_network(genotype, init_channels={init_channels}, "
-        f"num_classes={num_classes}, input_kind=\"{input_kind}\", auxiliary=False)`",
-        f"- `{program_file}`: the network as a program, logits only, batch size free",
-        f"- `{ONNX_FILE}`: the same in ONNX (opset {ONNX_OPSET} or later), input `input`, output `logits`, "
-        f"checked against PyTorch with onnxruntime (max abs diff <= {TOLERANCE:g})",
-        "",
-    ]
-    return "\n".join(lines)
-
-
+# ---------------------------------------------------------------------------------------------- folder
 def export_network(genotype: Genotype | DartsGenotype, out_dir: str | os.PathLike, *,
                    state_dict: dict[str, torch.Tensor] | None = None, layers: int | None = None,
                    init_channels: int = 36, num_classes: int = 10, input_kind: str = "cifar",
                    source: str | None = None, progress: Progress | None = None, force: bool = False,
-                   weights_label: str | None = None) -> ExportResult:
-    """Write the export folder; nothing is left at `out_dir` unless every file was written and checked."""
+                   weights_label: str | None = None, dataset: DatasetInfo | None = None) -> ExportResult:
+    """Write the export folder; nothing is left at `out_dir` unless every file was written and checked.
+
+    `dataset` (the training data's facts: input size, mean/std, class names) goes into the weights' metadata and
+    the model card, where `ddarts.load_exported` finds it."""
     report = progress or (lambda fraction, message: None)
     shown = Path(out_dir)
     out_dir = Path(os.path.abspath(out_dir))  # "." or "x/.." must name a real folder with a real parent
     report(0.0, "building the network")
     resolved = resolve_genotype(genotype, layers, input_kind)
     net = DerivedNetwork(resolved, init_channels=init_channels, num_classes=num_classes, input_kind=input_kind,
-                         auxiliary=False)
+                         auxiliary=False, image_size=dataset.image_size if dataset is not None else None)
     trained = state_dict is not None
     if state_dict is not None:
         report(0.05, "loading weights")
@@ -265,7 +236,7 @@ def export_network(genotype: Genotype | DartsGenotype, out_dir: str | os.PathLik
         result = _write_export(tmp, shown, net, resolved, report, trained=trained,
                                source=source if source is not None else resolved.source,
                                weights_label=weights_label, input_kind=input_kind,
-                               init_channels=init_channels, num_classes=num_classes)
+                               init_channels=init_channels, num_classes=num_classes, dataset=dataset)
         write_manifest(tmp, result.files)
         report(0.97, "moving the export into place")
         share_files(tmp)
@@ -284,10 +255,10 @@ def export_network(genotype: Genotype | DartsGenotype, out_dir: str | os.PathLik
 
 def _write_export(tmp: Path, out_dir: Path, net: DerivedNetwork, genotype: Genotype, report: Progress, *,
                   trained: bool, source: str | None, weights_label: str | None, input_kind: str,
-                  init_channels: int, num_classes: int) -> ExportResult:
+                  init_channels: int, num_classes: int, dataset: DatasetInfo | None) -> ExportResult:
     from safetensors.torch import save as safetensors_bytes
 
-    side = INPUT_RESOLUTION[input_kind]
+    side = net.image_size
     generator = torch.Generator().manual_seed(0)
     example = torch.randn(CHECK_BATCH, 3, side, side, generator=generator)
     check = torch.randn(CHECK_BATCH + 1, 3, side, side, generator=generator)
@@ -300,7 +271,7 @@ def _write_export(tmp: Path, out_dir: Path, net: DerivedNetwork, genotype: Genot
     tensors = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
     metadata = {"format": "pt", "init_channels": str(init_channels), "num_classes": str(num_classes),
                 "input_kind": input_kind, "layers": str(genotype.n_cells),
-                "genotype": json.dumps(genotype.to_json())}
+                "genotype": json.dumps(genotype.to_json()), **data_metadata(dataset, side)}
     write_bytes(tmp / WEIGHTS_FILE, safetensors_bytes(tensors, metadata=metadata))
 
     report(0.2, "tracing the TorchScript program")
@@ -335,7 +306,8 @@ def _write_export(tmp: Path, out_dir: Path, net: DerivedNetwork, genotype: Genot
     stats = network_stats(net)
     write_text(tmp / CARD_FILE, model_card(genotype, stats, source=source, trained=trained, weights=weights_label,
                                            input_kind=input_kind, init_channels=init_channels,
-                                           num_classes=num_classes, program_file=program_file))
+                                           num_classes=num_classes, program_file=program_file,
+                                           dataset=dataset))
     files = (GENOTYPE_FILE, WEIGHTS_FILE, program_file, ONNX_FILE, CARD_FILE)
     return ExportResult(out_dir=out_dir, files=files, stats=stats, layers=genotype.n_cells, trained=trained,
                         program_format=program_format, onnx_exporter=exporter, onnx_max_abs_diff=onnx_diff,

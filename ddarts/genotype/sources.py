@@ -114,8 +114,9 @@ def _load_alphas(path: Path, cells: int) -> np.ndarray:
 
 
 def genotype_from_source(path: str | os.PathLike, method: str | None = None,
-                         threshold: float | None = None) -> Genotype | DartsGenotype:
-    """A genotype file as stored (method/threshold do not apply), or a run folder's latest α parsed."""
+                         threshold: float | None = None, epoch: int | None = None) -> Genotype | DartsGenotype:
+    """A genotype file as stored (method/threshold do not apply), or a run folder's α parsed: those of 1-based
+    `epoch` (alphas/epoch_NNN.npy), else the latest."""
     source = Path(path)
     kind = describe_kind(source)
     if kind not in (None, "a folder"):
@@ -138,7 +139,12 @@ def genotype_from_source(path: str | os.PathLike, method: str | None = None,
         raise GenotypeError(f"parse method {method!r} is not one of {', '.join(PARSE_METHODS)}")
     if threshold is None:
         threshold = _config_value(config, "threshold", source)
-    epoch, alpha_file = latest_alpha_file(source)
+    if epoch is None:
+        epoch, alpha_file = latest_alpha_file(source)
+    else:
+        alpha_file = source / "alphas" / f"epoch_{epoch:03d}.npy"
+        if not alpha_file.is_file():
+            raise RunFolderError(f"{source}: no α for epoch {epoch} ({alpha_file.name} is missing)")
     alphas = _load_alphas(alpha_file, cells)
     return parse_alphas(alphas, method, threshold, reduction_positions(cells), mixing=mixing,
                         source=f"{source} (epoch {epoch})")

@@ -15,7 +15,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.nets.cells import AuxiliaryHeadError
-from ddarts.nets.network import INPUT_RESOLUTION, DerivedNetwork, build_network
+from ddarts.nets.network import DerivedNetwork, build_network
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ def count_macs(net: nn.Module, input_size: tuple[int, int, int, int]) -> int:
 
 
 def network_stats(net: DerivedNetwork) -> NetworkStats:
-    side = INPUT_RESOLUTION[net.input_kind]
+    side = net.image_size
     input_size = (1, 3, side, side)
     params = count_parameters(net)
     return NetworkStats(

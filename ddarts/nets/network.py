@@ -71,7 +71,8 @@ class DerivedNetwork(nn.Module):
     """
 
     def __init__(self, genotype: Genotype, init_channels: int = 36, num_classes: int = 10,
-                 input_kind: str = "cifar", auxiliary: bool = True, drop_path_prob: float = 0.0):
+                 input_kind: str = "cifar", auxiliary: bool = True, drop_path_prob: float = 0.0,
+                 image_size: int | None = None):
         super().__init__()
         c = _positive_int(init_channels, "init_channels")
         _positive_int(num_classes, "num_classes")
@@ -82,7 +83,8 @@ class DerivedNetwork(nn.Module):
         self.num_classes = num_classes
         self.drop_path_prob = float(drop_path_prob)
         self.imagenet = input_kind == "imagenet"
-        spatial = INPUT_RESOLUTION[input_kind]
+        self.image_size = _positive_int(image_size, "image_size") if image_size is not None else INPUT_RESOLUTION[input_kind]
+        spatial = self.image_size
         if self.imagenet:
             if c % 2:
                 raise GenotypeError(f"init_channels: the ImageNet stem halves C, so it must be even, got {c}")
@@ -145,11 +147,14 @@ class DerivedNetwork(nn.Module):
 
 def build_network(genotype: Genotype | DartsGenotype, *, init_channels: int = 36, num_classes: int = 10,
                   input_kind: str = "cifar", layers: int | None = None, auxiliary: bool = True,
-                  drop_path_prob: float = 0.0) -> DerivedNetwork:
-    """An evaluation network; `layers` stacks a DARTS pair or grows a D-DARTS genotype (Algorithm 1)."""
+                  drop_path_prob: float = 0.0, image_size: int | None = None) -> DerivedNetwork:
+    """An evaluation network; `layers` stacks a DARTS pair or grows a D-DARTS genotype (Algorithm 1).
+
+    `image_size` (default: 32 for cifar, 224 for imagenet) only sizes the auxiliary head; the classifier pools
+    adaptively, so any input size runs."""
     resolved = resolve_genotype(genotype, layers, input_kind)
     return DerivedNetwork(resolved, init_channels=init_channels, num_classes=num_classes, input_kind=input_kind,
-                          auxiliary=auxiliary, drop_path_prob=drop_path_prob)
+                          auxiliary=auxiliary, drop_path_prob=drop_path_prob, image_size=image_size)
 
 
 def strip_auxiliary(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

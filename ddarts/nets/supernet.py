@@ -81,18 +81,34 @@ class SearchCell(nn.Module):
         return torch.cat(states[2:], dim=1)
 
 
+def downsampling_stem(channels: int) -> list[nn.Module]:
+    """Large inputs: three stride-2 convolutions (input / 8, as the ImageNet networks' stem) ending in channels // 2,
+    before the CIFAR-style stem convolution, so a large image costs the cells what a CIFAR one does."""
+    half = channels // 2
+    return [nn.Conv2d(3, half, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+            nn.Conv2d(half, half, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(half), nn.ReLU(),
+            nn.Conv2d(half, half, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(half), nn.ReLU()]
+
+
 class Supernet(nn.Module):
     """Stem, n searched cells with reductions at n//3 and 2n//3, global pooling, linear classifier."""
 
-    def __init__(self, n_cells: int, init_channels: int, num_classes: int, mixing: str = "sigmoid"):
+    def __init__(self, n_cells: int, init_channels: int, num_classes: int, mixing: str = "sigmoid",
+                 stem: str = "cifar"):
         super().__init__()
         self.n_cells = n_cells
         self.mixing = mixing
         self.reductions = reduction_positions(n_cells)
         c_curr = STEM_MULTIPLIER * init_channels
+        if stem not in ("cifar", "imagenet"):
+            raise ValueError(f"unknown stem {stem!r}")
+        first = downsampling_stem(c_curr) if stem == "imagenet" else []
+        # The stem's last BatchNorm is affine, as in the DARTS reference search network: no α acts on it, so
+        # unlike the BatchNorms inside the mixed ops it cannot rescale an op against its architecture weight.
         self.stem = nn.Sequential(
-            nn.Conv2d(3, c_curr, 3, padding=1, bias=False),
-            nn.BatchNorm2d(c_curr, affine=False),
+            *first,
+            nn.Conv2d(c_curr // 2 if first else 3, c_curr, 3, padding=1, bias=False),
+            nn.BatchNorm2d(c_curr, affine=True),
         )
         c_pp, c_p, c = c_curr, c_curr, init_channels
         cells = []
@@ -113,6 +129,11 @@ class Supernet(nn.Module):
         )
 
     # ------------------------------------------------------------------ parameters
+    def stem_affine_keys(self) -> tuple[str, str]:
+        """State-dict keys of the stem BatchNorm's weight and bias, which searches before it was affine lack."""
+        last = len(self.stem) - 1
+        return f"stem.{last}.weight", f"stem.{last}.bias"
+
     def weight_parameters(self) -> list[nn.Parameter]:
         alpha_ids = {id(a) for a in self.alphas}
         return [p for p in self.parameters() if id(p) not in alpha_ids]
@@ -152,6 +173,18 @@ class Supernet(nn.Module):
         for i in range(j, self.n_cells):
             s0, s1 = s1, self.cells[i](s0, s1, weights[i])
         return self.head(s1)
+
+
+def upgrade_state_dict(state: dict[str, torch.Tensor], stem_affine: tuple[str, str]) -> bool:
+    """Give a state dict from before the affine stem its stem weight 1 and bias 0 (`stem_affine`: their keys),
+    which compute exactly what the non-affine BatchNorm computed; True if it was such a state dict. Partial or
+    foreign dicts are left for `load_state_dict` to reject."""
+    running_mean = stem_affine[0].rsplit(".", 1)[0] + ".running_mean"
+    if any(key in state for key in stem_affine) or running_mean not in state:
+        return False
+    state[stem_affine[0]] = torch.ones_like(state[running_mean])
+    state[stem_affine[1]] = torch.zeros_like(state[running_mean])
+    return True
 
 
 def batchnorms(module: nn.Module) -> Iterator[nn.modules.batchnorm._BatchNorm]:

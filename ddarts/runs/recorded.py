@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+from ddarts import atomic
 from ddarts.errors import DivergedError, RunFolderError
 from ddarts.runs.reader import RunReader
 from ddarts.runs.writer import RunWriter
 from ddarts.runtime.distributed import Distributed, agreed, main_first
-from ddarts.runtime.folders import CHECKPOINT_FILE, METRICS_FILE, check_new_run_dir, holds_files
+from ddarts.runtime.folders import CHECKPOINT_FILE, DATASET_FILE, METRICS_FILE, check_new_run_dir, holds_files
 from ddarts.runtime.lock import RunLock
 from ddarts.runtime.recovery import diverged_message, recover
 from ddarts.search.config import ConfigError, SearchConfig
@@ -26,7 +28,7 @@ from ddarts.search.run import SearchRun, check_resumable, checkpoint_position, s
 
 def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
                     control: SearchControl | None = None, resume: bool = False,
-                    dist: Distributed | None = None) -> Iterator[Event]:
+                    dist: Distributed | None = None, data: Any = None) -> Iterator[Event]:
     """`search` plus the run folder: every event is written (atomically where it is a file) before it is yielded.
 
     A new search refuses an existing non-empty folder before touching the data; `resume=True` continues from
@@ -39,12 +41,13 @@ def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
     if dist is not None and not dist.is_main:
         checkpoint = run_dir / CHECKPOINT_FILE
         resume_from = checkpoint if resume and checkpoint.exists() else None
-        yield from search(config, None, control=control, resume_from=resume_from, dist=dist)
+        yield from search(config, None, control=control, resume_from=resume_from, dist=dist, data=data)
         return
     lock = RunLock(run_dir)
     writer: RunWriter | None = None
     try:
         run = agreed(dist, lambda: _open_run(config, run_dir, control, resume, dist, lock))
+        run.data = data
         ready = None
         for report in main_first(dist, run.prepare):
             if report.stage == "ready":
@@ -53,6 +56,10 @@ def recorded_search(config: SearchConfig | None, run_dir: str | os.PathLike, *,
         agreed(dist, run.setup)
         writer = RunWriter(run_dir, run.config, resume=resume)
         run.log_position = writer.position
+        try:
+            atomic.write_json(run_dir / DATASET_FILE, run.data.info.to_dict())
+        except OSError as exc:
+            raise RunFolderError(atomic.describe_os_error(exc, run_dir / DATASET_FILE)) from None
         if ready is not None:
             writer.write(ready)
         for event in run.run():

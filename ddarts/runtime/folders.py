@@ -24,6 +24,8 @@ METRICS_FILE = "metrics.jsonl"
 ALPHAS_DIR = "alphas"
 GENOTYPES_DIR = "genotypes"
 CHECKPOINT_FILE = "checkpoint.pt"
+DATASET_FILE = "dataset.json"
+"""The data a run was trained or searched on: classes, input size and kind, mean/std (DatasetInfo.to_dict)."""
 CHECKPOINT_FORMAT_VERSION = 1
 GENOTYPE_FILE = "genotype.json"
 LOCK_FILE = ".ddarts.lock"

@@ -1,10 +1,13 @@
 """One D-DARTS search step: every cell's α update, then the network-weight update.
 
 Design points (paper §5.3 names memory and time as the method's weakness):
-- every cell's α gradient comes from ONE backward pass of L_CE + w01·Σ_i L_01^i: L_01^i depends on α_i only
-  and L_AB^i is a constant in `none` mode, so ∂/∂α_i of that sum is exactly ∂L_T^i/∂α_i;
-- the marginal contributions run under `no_grad`, restart from the recorded output of the cell before the
-  ablated one and leave BatchNorm running statistics alone;
+- `exact` mode (the default for L_T): the true ∂L_T^i/∂α_i, L_AB^i included, from one segmented forward and
+  backward walk that shares the part below each ablated cell (`ddarts.search.exact`);
+- `constant` mode and L_F: every cell's α gradient comes from ONE backward pass of L_CE + w01·Σ_i L_01^i:
+  L_01^i depends on α_i only and L_AB^i is a constant there, so ∂/∂α_i of that sum is exactly ∂L_T^i/∂α_i;
+  the marginal contributions run under `no_grad`;
+- ablated passes restart from the recorded outputs of the cells before the ablated one and leave BatchNorm
+  running statistics alone;
 - metrics stay on the device as one packed tensor; the caller reads them one step later, so nothing inside a
   step waits for the device;
 - under torchrun (`ddarts.runtime.distributed`) each process sees a slice of the batch; α gradients, weight gradients,
@@ -22,9 +25,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ddarts.nets.supernet import Supernet, frozen_bn_statistics
+from ddarts.nets.supernet import Supernet, frozen_bn_statistics, upgrade_state_dict
 from ddarts.runtime.distributed import Distributed
 from ddarts.search.config import SearchConfig
+from ddarts.search.exact import exact_pass
 from ddarts.search.losses import ablation_loss_gradient, ablation_losses, zero_one_loss
 from ddarts.space.ops import EDGES, PRIMITIVES
 
@@ -55,11 +59,11 @@ class SearchEngine:
     """Supernet, one Adam + cosine schedule per cell for α, SGD + cosine for the weights."""
 
     def __init__(self, config: SearchConfig, num_classes: int, device: torch.device,
-                 dist: Distributed | None = None):
+                 dist: Distributed | None = None, stem: str = "cifar"):
         self.config = config
         self.device = device
         self.dist = dist
-        self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing).to(device)
+        self.model = Supernet(config.cells, config.init_channels, num_classes, config.mixing, stem=stem).to(device)
         if dist is not None:  # identical replicas whatever each process's random state
             dist.broadcast_([t.data for t in self.model.state_dict().values()])
         self.use_amp = config.amp and device.type == "cuda"
@@ -108,38 +112,38 @@ class SearchEngine:
     # ------------------------------------------------------------------ α step
     def alpha_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, ...]:
         """Update every cell's α on an α-split batch; returns (L_CE, acc, L_01, MC, L_AB, L_T) on the device."""
-        model = self.model
         n = self.config.cells
         for opt in self.a_optimizers:
             opt.zero_grad(set_to_none=True)
-        weights = model.op_weights()
-        record: list[torch.Tensor] | None = [] if self.ablating else None
-        with self._autocast():
-            logits = model(x, weights, record)
-        loss_ce = self._ce(logits, y)
-        acc = (logits.detach().argmax(1) == y).float().mean()
+        weights = self.model.op_weights()
         l01 = torch.stack([zero_one_loss(w) for w in weights])
         w01 = self.config.w01
         scale = self.scaler.scale  # identity when no grad scaler is in use (bf16, CPU)
 
-        if not self.ablating:
-            mc = lab = torch.zeros(n, device=self.device)
-            grads = self._mean_across_processes(
-                list(torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas)))
-        elif not self.exact:
-            mc = self._marginal_contributions_no_grad(loss_ce.detach(), record, weights, y)
-            grads = list(torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas))
-            self._mean_across_processes(grads + [mc])  # whole-batch MC before L_AB, which is not linear in it
-            lab = ablation_losses(mc)
+        if self.exact:
+            logits, loss_ce, grads, mc, lab = self._exact_alpha_gradients(x, y, weights, l01, scale)
         else:
-            grads, mc, lab = self._exact_alpha_gradients(loss_ce, l01, record, weights, y, scale)
+            record: list[torch.Tensor] | None = [] if self.ablating else None
+            with self._autocast():
+                logits = self.model(x, weights, record)
+            loss_ce = self._ce(logits, y)
+            grads = list(torch.autograd.grad(scale(loss_ce + w01 * l01.sum()), self.alphas))
+            if self.ablating:  # constant mode: L_AB^i only shifts the value of cell i's loss
+                mc = self._marginal_contributions_no_grad(loss_ce.detach(), record, weights, y)
+                self._mean_across_processes(grads + [mc])  # whole-batch MC before L_AB, which is not linear in it
+                lab = ablation_losses(mc, self.config.ablation_eps)
+            else:
+                mc = lab = torch.zeros(n, device=self.device)
+                self._mean_across_processes(grads)
+            loss_ce = loss_ce.detach()
 
         for alpha, grad in zip(self.alphas, grads):
             alpha.grad = grad
         for opt in self.a_optimizers:
             self.scaler.step(opt)
-        l_t = loss_ce.detach() + w01 * l01.detach() + self.config.w_abl * lab
-        return loss_ce.detach(), acc, l01.detach(), mc, lab, l_t
+        acc = (logits.detach().argmax(1) == y).float().mean()
+        l_t = loss_ce + w01 * l01.detach() + self.config.w_abl * lab
+        return loss_ce, acc, l01.detach(), mc, lab, l_t
 
     def _ablated_loss(self, j: int, record: Sequence[torch.Tensor], weights: Sequence[torch.Tensor],
                       random_weights: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -160,30 +164,20 @@ class SearchEngine:
             ])
         return loss_full - ablated
 
-    def _exact_alpha_gradients(self, loss_ce: torch.Tensor, l01: torch.Tensor, record: list[torch.Tensor],
-                               weights: list[torch.Tensor], y: torch.Tensor, scale):
-        """∂L_T^i/∂α_i including ∂L_AB^i/∂α_i, one ablated forward+backward at a time."""
-        n = self.config.cells
-        random_weights = self._ablation_weights()
-        grad_full = torch.stack(torch.autograd.grad(scale(loss_ce), self.alphas, retain_graph=True))
-        ablated_sum = torch.zeros_like(grad_full)
-        ablated = []
-        with frozen_bn_statistics(self.model):
-            for j in range(n):
-                loss_j = self._ablated_loss(j, record, weights, random_weights, y)
-                grads_j = torch.autograd.grad(scale(loss_j), self.alphas, retain_graph=True, allow_unused=True)
-                ablated_sum += torch.stack([
-                    g if g is not None else torch.zeros_like(a) for g, a in zip(grads_j, self.alphas)
-                ])
-                ablated.append(loss_j.detach())
-        mc = loss_ce.detach() - torch.stack(ablated)
+    def _exact_alpha_gradients(self, x: torch.Tensor, y: torch.Tensor, weights: list[torch.Tensor],
+                               l01: torch.Tensor, scale):
+        """∂L_T^i/∂α_i with ∂L_AB^i/∂α_i (`ddarts.search.exact`), chained into α by one last backward."""
+        got = exact_pass(self.model, x, y, weights, self._ablation_weights(), self._autocast, self._ce, scale)
+        grad_full, ablated_sum = got.grad_full, got.grad_ablated_sum
+        mc = got.loss - got.ablated
         # L, L_{\j} and their gradients are batch means: average them before the non-linear L_AB formula.
         self._mean_across_processes([grad_full, ablated_sum, mc])
-        lab = ablation_losses(mc)
-        d_lab = ablation_loss_gradient(mc, grad_full, ablated_sum)
-        grad_01 = torch.stack(torch.autograd.grad(scale(self.config.w01 * l01.sum()), self.alphas))
-        total = grad_full + grad_01 + self.config.w_abl * d_lab
-        return list(total.unbind(0)), mc, lab
+        eps = self.config.ablation_eps
+        lab = ablation_losses(mc, eps)
+        d_weights = grad_full + self.config.w_abl * ablation_loss_gradient(mc, grad_full, ablated_sum, eps)
+        total = scale(self.config.w01 * l01.sum()) + (torch.stack(weights) * d_weights).sum()
+        grads = list(torch.autograd.grad(total, self.alphas))
+        return got.logits, got.loss, grads, mc, lab
 
     def _mean_across_processes(self, tensors: list[torch.Tensor]) -> list[torch.Tensor]:
         if self.dist is not None:
@@ -269,8 +263,13 @@ class SearchEngine:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        self.model.load_state_dict(state["model"])
-        self.w_optimizer.load_state_dict(state["w_optimizer"])
+        model_state = dict(state["model"])
+        w_optimizer = state["w_optimizer"]
+        # a search from before the affine stem: its SGD state lacks 2 params
+        if upgrade_state_dict(model_state, self.model.stem_affine_keys()):
+            w_optimizer = self._insert_stem_in_optimizer_state(w_optimizer)
+        self.model.load_state_dict(model_state)
+        self.w_optimizer.load_state_dict(w_optimizer)
         self.w_scheduler.load_state_dict(state["w_scheduler"])
         if len(state["a_optimizers"]) != len(self.a_optimizers):
             raise ValueError("checkpoint has a different number of cells")
@@ -280,3 +279,14 @@ class SearchEngine:
             sched.load_state_dict(s)
         self.scaler.load_state_dict(state["scaler"])
         self.ablation_rng.set_state(state["ablation_rng"])
+
+    def _insert_stem_in_optimizer_state(self, old: dict) -> dict:
+        """Renumber an SGD state dict saved without the stem's affine parameters; they start without momentum."""
+        alpha_ids = {id(a) for a in self.alphas}
+        names = [name for name, p in self.model.named_parameters() if id(p) not in alpha_ids]
+        new_positions = {names.index(key) for key in self.model.stem_affine_keys()}
+        kept = [i for i in range(len(names)) if i not in new_positions]
+        if [len(g["params"]) for g in old["param_groups"]] != [len(kept)]:
+            raise ValueError("checkpoint's weight optimizer does not match this supernet")
+        groups = [{**old["param_groups"][0], "params": list(range(len(names)))}]
+        return {"state": {kept[int(i)]: s for i, s in old["state"].items()}, "param_groups": groups}

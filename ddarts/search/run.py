@@ -22,6 +22,7 @@ from ddarts.errors import DataError, DdartsError, DivergedError, RunFolderError
 from ddarts.runtime.background import run_reporting
 from ddarts.runtime.checkpoints import load_checkpoint as load_any_checkpoint
 from ddarts.runtime.checkpoints import save_checkpoint
+from ddarts.runtime.determinism import deterministic_mode
 from ddarts.runtime.devices import describe_device, resolve_device
 from ddarts.runtime.distributed import Distributed, agreed, main_first
 from ddarts.runtime.folders import CHECKPOINT_FILE
@@ -37,7 +38,7 @@ from ddarts.search.events import (
 from ddarts.search.loop import EpochLoop, SearchProgress
 from ddarts.space.ops import PRIMITIVES
 
-RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every")
+RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every", "deterministic")
 """Config fields that may differ when resuming: they do not change the searched numbers."""
 
 
@@ -61,7 +62,7 @@ class SearchRun:
 
     def __init__(self, config: SearchConfig | None, run_dir: str | os.PathLike | None = None, *,
                  control: SearchControl | None = None, resume_from: str | os.PathLike | None = None,
-                 dist: Distributed | None = None):
+                 dist: Distributed | None = None, data: Any = None):
         self.checkpoint = load_checkpoint(resume_from) if resume_from is not None else None
         if self.checkpoint is not None:
             try:
@@ -85,7 +86,7 @@ class SearchRun:
             raise ConfigError("batch_size", f"{config.batch_size} does not split evenly over {dist.world_size} "
                                             f"processes; the batch size is the total over all of them")
         self.device = dist.device if dist is not None else resolve_device(config.device)
-        self.data = None
+        self.data = data  # an ImageData given by the caller (ddarts.data.folders.from_tensors), else loaded
         self._parts: tuple | None = None
         self._last_checkpoint: str | None = None
         self.log_position: Callable[[], int] | None = None
@@ -97,10 +98,15 @@ class SearchRun:
     def prepare(self) -> Iterator[DatasetProgress]:
         """Load the dataset off-thread, yielding its progress reports as they come."""
         cfg = self.config
+        if self.data is not None:
+            info = self.data.info
+            yield DatasetProgress(info.name, "ready", len(self.data), len(self.data),
+                                  f"{info.name} train: {len(self.data)} images of {info.image_size} px")
+            return
 
         def work(report) -> Any:
             return load_dataset(cfg.dataset, cfg.data_dir, "train", download=cfg.download, progress=report,
-                                num_workers=cfg.num_workers)
+                                num_workers=cfg.num_workers, image_size=cfg.image_size)
 
         out: dict[str, Any] = {}
         yield from run_reporting(work, out, name="ddarts-dataset")
@@ -115,7 +121,7 @@ class SearchRun:
         cfg, device = self.config, self.device
         torch.manual_seed(cfg.seed)
         np.random.seed(cfg.seed % 2**32)
-        engine = SearchEngine(cfg, self.data.info.num_classes, device, self.dist)
+        engine = SearchEngine(cfg, self.data.info.num_classes, device, self.dist, stem=self.stem)
         train_idx, val_idx = split_indices(len(self.data), cfg.train_portion)
         channels_last = cfg.channels_last and device.type == "cuda"
         shard = (self.dist.rank, self.dist.world_size) if self.dist is not None else (0, 1)
@@ -141,6 +147,11 @@ class SearchRun:
                 raise RunFolderError("this search already finished; nothing to resume")
         self._parts = (engine, train_stream, val_stream, progress, steps_per_epoch)
 
+    @property
+    def stem(self) -> str:
+        """The supernet's stem: as configured, else the data's kind (by image size for folders)."""
+        return self.config.stem if self.config.stem != "auto" else self.data.info.input_kind
+
     def run(self) -> Iterator[Event]:
         if self._parts is None:
             self.setup()
@@ -159,7 +170,8 @@ class SearchRun:
             start_epoch=progress.epoch, start_step=progress.global_step, resumed=self.checkpoint is not None,
         )
         try:
-            yield from loop.run()
+            with deterministic_mode(cfg.deterministic):
+                yield from loop.run()
         except Exception as exc:
             yield self._failure(exc)
 
@@ -216,12 +228,14 @@ def check_resumable(saved: SearchConfig, given: SearchConfig) -> None:
 
 def search(config: SearchConfig | None, run_dir: str | os.PathLike | None = None, *,
            control: SearchControl | None = None, resume_from: str | os.PathLike | None = None,
-           dist: Distributed | None = None) -> Iterator[Event]:
+           dist: Distributed | None = None, data: Any = None) -> Iterator[Event]:
     """The raw engine: events only; checkpoints go to `run_dir/checkpoint.pt` when a folder is given.
 
-    Under torchrun (`dist`), pass `run_dir` on rank 0 only: the replicas compute but write nothing.
+    Under torchrun (`dist`), pass `run_dir` on rank 0 only: the replicas compute but write nothing. `data` (an
+    `ImageData`, e.g. from `ddarts.data.folders.from_tensors`) replaces loading `config.dataset`.
     """
-    run = agreed(dist, lambda: SearchRun(config, run_dir, control=control, resume_from=resume_from, dist=dist))
+    run = agreed(dist, lambda: SearchRun(config, run_dir, control=control, resume_from=resume_from, dist=dist,
+                                         data=data))
     yield from main_first(dist, run.prepare)
     agreed(dist, run.setup)
     yield from run.run()

@@ -1,5 +1,5 @@
-"""Training a derived network from scratch: configuration (config), events (events), the loop (loop), its run
-folder (folder) and evaluation of a checkpoint (evaluate)."""
+"""Training a derived network from scratch: configuration and recipes (config), learning-rate schedule (schedule),
+events (events), the loop (loop), its run folder (folder) and evaluation of a checkpoint (evaluate)."""
 
 from ddarts.train.config import TrainConfig
 from ddarts.train.events import (

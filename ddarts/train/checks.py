@@ -25,18 +25,17 @@ def _problem(genotype: Genotype, input_kind: str, size: int, auxiliary: bool) ->
         before = sum(1 for r in reductions if r <= aux)
         stride = _AUX_STRIDE[input_kind]
 
-        def head_out(px: int) -> int:
-            spatial = math.ceil(px / (divisor * 2 ** before))
-            return (spatial - 5) // stride if spatial >= 5 else 0
-
-        if head_out(size) != head_out(INPUT_RESOLUTION[input_kind]):
-            return (f"the auxiliary head (sized for {INPUT_RESOLUTION[input_kind]} px) does not fit the "
-                    f"feature map of cell {aux}")
+        spatial = math.ceil(size / (divisor * 2 ** before))
+        if spatial < 5 + stride:  # the head's 5x5 pool and 2x2 conv need this much
+            return (f"the auxiliary head needs a {5 + stride}x{5 + stride} feature map at cell {aux}, "
+                    f"this input gives {spatial}x{spatial}")
     return None
 
 
 def check_input_size(genotype: Genotype, input_kind: str, image_size: int | None, auxiliary: bool) -> None:
     """ConfigError naming the smallest image size that works, or the flag that avoids the problem."""
+    if input_kind not in _STEM_DIVISOR:
+        return
     size = image_size or INPUT_RESOLUTION[input_kind]
     problem = _problem(genotype, input_kind, size, auxiliary)
     if problem is None:

@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from ddarts.data.batches import BatchStream
-from ddarts.data.catalogue import DATASET_INFO
+from ddarts.data.catalogue import DATASETS
 from ddarts.data.load import load_dataset
 from ddarts.errors import DataError, GenotypeError, RunFolderError
 from ddarts.genotype.core import Genotype
@@ -112,8 +112,8 @@ def evaluate_checkpoint(path: str | os.PathLike, *, dataset: str | None = None, 
     except (GenotypeError, ValueError) as exc:
         raise RunFolderError(f"{ck_path}: {exc}") from None
     name = dataset or config.dataset
-    if name not in DATASET_INFO:
-        raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(DATASET_INFO)}")
+    if name not in DATASETS:
+        raise DataError(f"unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
     dev = resolve_device(device)
     data = load_dataset(name, data_dir or config.data_dir, "test", download=download, progress=progress,
                         image_size=config.image_size, num_workers=config.num_workers)
@@ -122,8 +122,9 @@ def evaluate_checkpoint(path: str | os.PathLike, *, dataset: str | None = None, 
         raise DataError(f"{ck_path} was trained for {num_classes} classes but {name} has "
                         f"{data.info.num_classes}; pick a dataset with the same classes")
     model = build_network(genotype, init_channels=config.init_channels, num_classes=num_classes,
-                          input_kind="imagenet" if name == "imagenet" else "cifar",
-                          auxiliary=config.auxiliary_weight > 0).to(dev)
+                          input_kind=state.get("input_kind", "imagenet" if name == "imagenet" else "cifar"),
+                          auxiliary=config.auxiliary_weight > 0,
+                          image_size=state.get("dataset", {}).get("image_size")).to(dev)
     try:
         model.load_state_dict(state["model"])
     except RuntimeError as exc:

@@ -22,6 +22,7 @@ from ddarts.genotype.core import Genotype
 from ddarts.runtime import checkpoints
 from ddarts.runtime.folders import (
     CONFIG_FILE,
+    DATASET_FILE,
     GENOTYPE_FILE,
     METRICS_FILE,
     RUN_FORMAT_VERSION,
@@ -40,8 +41,11 @@ def _guard(path: Path, action):
         raise RunFolderError(f"{describe_os_error(exc, path)}; the last checkpoint is kept") from None
 
 
-def create_run(run_dir: str | os.PathLike, config: dict[str, Any], genotype: Genotype) -> Path:
+def create_run(run_dir: str | os.PathLike, config: dict[str, Any], genotype: Genotype,
+               dataset: dict[str, Any] | None = None) -> Path:
     folder = check_new_run_dir(run_dir)
+    if dataset is not None:
+        _guard(folder / DATASET_FILE, lambda: write_json(folder / DATASET_FILE, dataset))
     header = {"format_version": RUN_FORMAT_VERSION, "kind": "train", "ddarts_version": __version__,
               "created": now_iso(), "config": config}
     _guard(folder / GENOTYPE_FILE, lambda: genotype.save(folder / GENOTYPE_FILE))

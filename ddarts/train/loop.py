@@ -1,4 +1,4 @@
-"""The training loop behind `ddarts.train.config.train`: SGD with a cosine schedule, auxiliary loss, drop-path ramp,
+"""The training loop behind `ddarts.train.config.train`: SGD on a scheduled lr, auxiliary loss, drop-path ramp,
 gradient clipping, optional mixed precision, a test-split evaluation every epoch, checkpoint and resume.
 
 A resumed run continues bit for bit (on CPU): the checkpoint holds the model, optimizer, scheduler, scaler,
@@ -25,8 +25,10 @@ from ddarts.data.catalogue import ImageData
 from ddarts.data.sources import FolderData
 from ddarts.errors import DdartsError, DivergedError
 from ddarts.genotype.core import Genotype
+from ddarts.nets.cells import AuxiliaryHeadError
 from ddarts.nets.network import build_network
 from ddarts.runtime.distributed import Distributed, any_process
+from ddarts.train.schedule import make_scheduler
 from ddarts.runtime.folders import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
@@ -78,10 +80,14 @@ class TrainingSession:
         self.channels_last = config.channels_last and self.device.type == "cuda"
         torch.manual_seed(config.seed)
         self.num_classes = train_data.info.num_classes
-
-        self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
-                                   input_kind=config.input_kind, auxiliary=config.auxiliary_weight > 0,
-                                   drop_path_prob=0.0).to(self.device)
+        self.dataset_info = train_data.info.to_dict()
+        self.input_kind = config.resolve_stem(train_data.info.input_kind)
+        try:
+            self.model = build_network(genotype, init_channels=config.init_channels, num_classes=self.num_classes,
+                                       input_kind=self.input_kind, auxiliary=config.auxiliary_weight > 0,
+                                       image_size=train_data.info.image_size).to(self.device)
+        except AuxiliaryHeadError as exc:
+            raise ConfigError("auxiliary_weight", f"{exc} (--auxiliary-weight 0)") from None
         if self.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.forward_model: nn.Module = self.model
@@ -93,8 +99,7 @@ class TrainingSession:
         self.params = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
         self.optimizer = torch.optim.SGD(self.model.parameters(), lr=config.lr, momentum=config.momentum,
                                          weight_decay=config.weight_decay)
-        self.scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(self.optimizer, T_max=config.epochs,
-                                                                    eta_min=config.lr_min)
+        self.scheduler = make_scheduler(self.optimizer, config)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.amp and config.amp_dtype == "float16")
         self.criterion = nn.CrossEntropyLoss(label_smoothing=config.smoothing)
         shard = (dist.rank, dist.world_size) if dist is not None else (0, 1)
@@ -124,7 +129,7 @@ class TrainingSession:
         if checkpoint is not None:
             self._load(checkpoint)
         elif self.is_main and not in_place:  # in place: a run killed before its first checkpoint starts over
-            create_run(run_dir, config.to_dict(), genotype)
+            create_run(run_dir, config.to_dict(), genotype, self.dataset_info)
         self.log_position: Callable[[], int] = lambda: 0
         """Size of metrics.jsonl as its writer (ddarts.train.folder.TrainFolderWriter) has it; checkpoints keep it."""
         if (checkpoint is not None or in_place) and self.is_main:
@@ -165,6 +170,7 @@ class TrainingSession:
             return str(path)
         save_checkpoint(path, "train", {
             "config": self.config.to_dict(), "genotype": self.genotype.to_json(), "num_classes": self.num_classes,
+            "input_kind": self.input_kind, "dataset": self.dataset_info,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(), "scaler": self.scaler.state_dict(),
             "epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "step": self.step,

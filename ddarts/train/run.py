@@ -10,15 +10,23 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ddarts.config import ConfigError
+from ddarts.data.catalogue import DATASET_INFO, ImageData
 from ddarts.data.load import load_dataset
 from ddarts.data.progress import DatasetProgress
 from ddarts.errors import DivergedError, RunFolderError
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.genotype.derive import derive_genotype
 from ddarts.runtime.background import run_reporting
+from ddarts.runtime.determinism import deterministic_mode
 from ddarts.runtime.devices import resolve_device
 from ddarts.runtime.distributed import Distributed, agreed, main_first
-from ddarts.runtime.folders import CHECKPOINT_FILE, CONFIG_FILE, METRICS_FILE, check_new_run_dir, holds_files
+from ddarts.runtime.folders import (
+    CHECKPOINT_FILE,
+    CONFIG_FILE,
+    METRICS_FILE,
+    check_new_run_dir,
+    holds_files,
+)
 from ddarts.runtime.lock import RunLock
 from ddarts.runtime.recovery import diverged_message, recover
 from ddarts.train.checks import check_input_size
@@ -54,6 +62,8 @@ def _resume_config(stored: TrainConfig, given: TrainConfig | None, run_dir: Path
 
 def _load_splits(config: TrainConfig, out: dict[str, Any]) -> Iterator[DatasetProgress]:
     """Load both splits off-thread and yield the loader's progress reports (a download can take minutes)."""
+    if out:  # given by the caller
+        return
 
     def work(report) -> dict[str, Any]:
         return {split: load_dataset(config.dataset, config.data_dir, split, download=config.download,
@@ -96,7 +106,8 @@ def _open_resumed(config: TrainConfig | None, run_dir: Path, genotype, lock: Run
 
 
 def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | DartsGenotype | None, *,
-                 control: Any = None, resume: bool = False, dist: Distributed | None = None) -> Iterator[TrainEvent]:
+                 control: Any = None, resume: bool = False, dist: Distributed | None = None,
+                 data: dict[str, ImageData] | None = None) -> Iterator[TrainEvent]:
     run_dir = Path(run_dir)
     is_main = dist is None or dist.is_main
     lock = RunLock(run_dir) if is_main else None  # the replicas write nothing
@@ -107,7 +118,10 @@ def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | Darts
         if config is None or genotype is None:
             raise ValueError("a new training run needs a config and a genotype")
         prepared = prepare_genotype(genotype, config.layers, config.dataset)
-        check_input_size(prepared, config.input_kind, config.image_size, config.auxiliary_weight > 0)
+        known = DATASET_INFO.get(config.dataset)  # a folder data set's size is known only once it is read
+        if known is not None:
+            check_input_size(prepared, config.resolve_stem(known.input_kind), config.image_size or known.image_size,
+                             config.auxiliary_weight > 0)
         if lock is not None:
             check_new_run_dir(run_dir)
             lock.acquire()
@@ -119,19 +133,20 @@ def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | Darts
     try:
         config, genotype, checkpoint = agreed(dist, opening)
         device = dist.device if dist is not None else resolve_device(config.device)
-        data: dict[str, Any] = {}
-        yield from main_first(dist, lambda: _load_splits(config, data))
+        splits: dict[str, Any] = dict(data or {})
+        yield from main_first(dist, lambda: _load_splits(config, splits))
         in_place = resume and checkpoint is None
-        session = agreed(dist, lambda: TrainingSession(config, run_dir, genotype, checkpoint, data["train"],
-                                                       data["test"], device, dist, in_place=in_place))
+        session = agreed(dist, lambda: TrainingSession(config, run_dir, genotype, checkpoint, splits["train"],
+                                                       splits["test"], device, dist, in_place=in_place))
         if is_main:
             writer = TrainFolderWriter(run_dir, config.log_every)
             session.log_position = writer.position
         try:
-            for event in session.run(control):
-                if writer is not None:
-                    writer.write(event)
-                yield event
+            with deterministic_mode(config.deterministic):
+                for event in session.run(control):
+                    if writer is not None:
+                        writer.write(event)
+                    yield event
         except DivergedError as exc:
             if writer is not None:  # a resume reads this and says why it cannot go on
                 writer.append({"type": "failed", "kind": "diverged", "message": str(exc)})
@@ -145,13 +160,15 @@ def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | Darts
 
 def train(config: TrainConfig | None, run_dir: str | os.PathLike,
           genotype: Genotype | DartsGenotype | None = None, *, control: Any = None,
-          resume: bool = False, dist: Distributed | None = None) -> Iterator[TrainEvent]:
+          resume: bool = False, dist: Distributed | None = None,
+          data: dict[str, ImageData] | None = None) -> Iterator[TrainEvent]:
     """Train `genotype` (a DartsGenotype is stacked to `config.layers`, default 20 / 14 on ImageNet) into `run_dir`.
 
     resume=True continues the run in `run_dir` from its checkpoint (or restarts it in place when it has none
     yet); `config` may then be None (the stored one) or differ from it only in RESUME_MUTABLE fields. `control`
     is a `SearchControl` (pause/stop). While the data loads (and downloads) its `DatasetProgress` reports are
-    yielded first. Under torchrun every process calls this with the same arguments and its
+    yielded first; `data` ({"train": ImageData, "test": ImageData}, e.g. from `ddarts.data.folders.from_tensors`)
+    replaces loading `config.dataset`. Under torchrun every process calls this with the same arguments and its
     `ddarts.runtime.distributed.Distributed`; rank 0 writes the run folder.
     """
-    return run_training(config, run_dir, genotype, control=control, resume=resume, dist=dist)
+    return run_training(config, run_dir, genotype, control=control, resume=resume, dist=dist, data=data)

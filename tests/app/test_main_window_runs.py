@@ -40,7 +40,7 @@ def test_follow_a_run_written_by_the_cli(qtbot, window, tmp_path, data_dir):
     run_dir = tmp_path / "cli-run"
     command = [sys.executable, "-m", "ddarts", "search", "--dataset", "digits", "--cells", "3",
                "--init-channels", "2", "--batch-size", "4", "--steps-per-epoch", "2", "--epochs", "2",
-               "--device", "cpu", "--no-amp", "--num-workers", "0", "--data-dir", data_dir, "--seed", "5",
+               "--device", "cpu", "--no-amp", "--workers", "0", "--data", data_dir, "--seed", "5",
                "--out", str(run_dir), "--quiet"]
     env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from app.presets import load_presets
+from ddarts.search.config import SearchConfig
 
 
 def test_shipped_presets_are_valid_and_ordered():
@@ -14,7 +15,11 @@ def test_shipped_presets_are_valid_and_ordered():
     assert len(names) == 3 and names[-1] == "Quick CPU demo (digits)"
     lt, lf, demo = (p.config() for p in presets)
     assert (lt.dataset, lt.loss, lt.cells, lt.batch_size, lt.epochs, lt.w01, lt.w_abl) == \
-        ("cifar100", "ablation", 8, 72, 50, 7.0, 0.5)
+        ("cifar100", "ablation", 8, 72, 50, 7.0, -0.5)
+    # the paper presets state the same settings as the CLI defaults (docs/search.md)
+    defaults = SearchConfig()
+    assert (lt.ablation_grad, lt.threshold, lt.w01, lt.w_abl) == \
+        (defaults.ablation_grad, defaults.threshold, defaults.w01, defaults.w_abl)
     assert lf.loss == "fair" and lf.dataset == "cifar100"
     assert demo.dataset == "digits" and demo.device == "cpu" and not demo.amp
 

@@ -8,6 +8,7 @@ from app.run_model import RunModel
 from app.widgets.alpha_heatmap import EDGE_LABELS, AlphaHeatmap
 from app.widgets.alpha_histogram import ALL, BINS, AlphaHistogram
 from ddarts.genotype.parse import op_weights, weight_histogram
+from ddarts.search.config import SearchConfig
 from ddarts.space.ops import PRIMITIVES
 
 
@@ -25,7 +26,7 @@ def test_histogram_counts_selected_cell_and_all_cells(qtbot, make_run):
     assert "cell 2" in hist.plot.getPlotItem().titleLabel.text and "epoch 2" in hist.plot.getPlotItem().titleLabel.text
     hist.scope.setCurrentIndex(hist.scope.findData(ALL))
     np.testing.assert_array_equal(hist.counts, weight_histogram(alphas, bins=BINS)[0])
-    assert hist.threshold_line.value() == 0.85
+    assert hist.threshold_line.value() == SearchConfig().threshold
     assert "ops" in hist.hover_text(0.5, 0)
 
 

@@ -82,3 +82,24 @@ def test_presets_fill_the_form_and_loss_toggles_ablation_fields(qtbot, tmp_path)
     assert form.widgets["w_abl"].isEnabled()
     form.set_value("steps_per_epoch", None)
     assert form.config().steps_per_epoch is None
+
+
+def test_rows_read_the_librarys_field_metadata_and_offer_image_folders(qtbot, tmp_path, image_folder):
+    from ddarts.search.fields import FIELDS, run_folder_name
+
+    form = make_form(qtbot, tmp_path)
+    combo = form.widgets["dataset"]
+    assert [combo.itemData(i) for i in range(combo.count())] == list(FIELDS["dataset"].choices)
+    assert combo.itemText(combo.findData("folder")) == FIELDS["dataset"].label_of("folder")
+    assert form.widgets["cells"].toolTip() == FIELDS["cells"].help
+    assert not form.widgets["image_size"].isEnabled()
+    data = image_folder(tmp_path / "imgs", 20)
+    form.set_value("dataset", "folder")
+    form.set_value("data_dir", str(data))
+    form.set_value("image_size", 24)
+    assert form.widgets["image_size"].isEnabled()
+    assert form.config().dataset == "folder" and form.config().image_size == 24
+    # the CLI names a default run folder the same way
+    assert Path(form.run_dir()).name[:-15] == Path(run_folder_name("runs", "folder", "ablation")).name[:-15]
+    form.set_value("data_dir", str(tmp_path / "missing"))
+    assert form.config() is None and "reads an existing image folder" in form.error_label.text()

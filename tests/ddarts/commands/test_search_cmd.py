@@ -12,7 +12,7 @@ from ddarts.cli import main
 from ddarts.runs import RunReader
 
 TINY = ["--dataset", "digits", "--cells", "3", "--init-channels", "2", "--batch-size", "8", "--device", "cpu",
-        "--num-workers", "0"]
+        "--workers", "0"]
 
 
 def test_two_epoch_search_writes_a_complete_run_folder(tmp_path, capsys):

@@ -15,7 +15,7 @@ from ddarts.runs import RunReader
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="torchrun signal handling differs on Windows")
 
 TINY = ["--dataset", "digits", "--cells", "3", "--init-channels", "2", "--batch-size", "8", "--device", "cpu",
-        "--num-workers", "0", "--epochs", "2", "--steps-per-epoch", "3"]
+        "--workers", "0", "--epochs", "2", "--steps-per-epoch", "3"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 if os.path.exists("/sys/class/net/lo"):  # loopback: gloo must not depend on the host name resolving
     ENV.setdefault("GLOO_SOCKET_IFNAME", "lo")

@@ -135,3 +135,23 @@ def test_bad_inputs_are_clean_errors_that_write_nothing(tmp_path, capsys, genoty
 def test_evaluate_rejects_a_missing_target(tmp_path, capsys):
     code, _, err = cli(capsys, "evaluate", tmp_path / "nothing")
     assert code == 2 and "no such training run folder or checkpoint" in err
+
+
+def test_the_recipe_goes_into_the_runs_config_and_options_override_it(tmp_path, capsys, genotype_file):
+    from ddarts.commands.train import _new_run
+
+    parser = ddarts.cli.build_parser()
+    args = parser.parse_args(["train", str(genotype_file), "--out", str(tmp_path / "r"), "--recipe",
+                              "imagenet-mobile", "--epochs", "400", "--layers", "6"])
+    config, _, _ = _new_run(args)
+    assert (config.recipe, config.dataset, config.epochs, config.layers) == ("imagenet-mobile", "imagenet", 400, 6)
+    assert (config.lr, config.lr_schedule, config.weight_decay, config.init_channels) == (0.1, "step", 3e-5, 48)
+    args = parser.parse_args(["train", str(genotype_file), "--out", str(tmp_path / "r"), "--dataset", "imagenet"])
+    assert _new_run(args)[0].recipe == "imagenet-mobile"  # ImageNet no longer keeps the CIFAR defaults
+    args = parser.parse_args(["train", str(genotype_file), "--out", str(tmp_path / "r"), "--dataset", "imagenet",
+                              "--recipe", "cifar"])
+    config = _new_run(args)[0]
+    assert (config.recipe, config.init_channels, config.lr_schedule, config.cutout) == ("cifar", 36, "cosine", 0)
+    from ddarts.train.config import RESUME_MUTABLE
+
+    assert "recipe" not in RESUME_MUTABLE  # a resumed run keeps the recipe it started from

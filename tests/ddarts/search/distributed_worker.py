@@ -40,7 +40,7 @@ def shard(batch: tuple[torch.Tensor, torch.Tensor], rank: int) -> tuple[torch.Te
     return x[rows], y[rows]
 
 
-MODES = (("fair", "none"), ("ablation", "none"), ("ablation", "exact"))
+MODES = (("fair", "constant"), ("ablation", "constant"), ("ablation", "exact"))
 
 
 def run(rank: int, port: int, out_dir: str) -> None:

@@ -20,10 +20,10 @@ def float64():
     torch.set_default_dtype(previous)
 
 
-def _engine(loss="ablation", grad="none", mixing="sigmoid"):
+def _engine(loss="ablation", grad="constant", mixing="sigmoid", w_abl=0.5, eps=0.0):
     torch.manual_seed(1)
     cfg = SearchConfig(dataset="digits", cells=4, init_channels=2, batch_size=4, loss=loss, ablation_grad=grad,
-                       mixing=mixing, w01=7.0, w_abl=0.5, device="cpu")
+                       mixing=mixing, w01=7.0, w_abl=w_abl, ablation_eps=eps, device="cpu")
     engine = SearchEngine(cfg, num_classes=5, device=torch.device("cpu"))
     with torch.no_grad():  # α away from 0 so every term has a non-trivial gradient
         for a in engine.alphas:
@@ -44,7 +44,7 @@ def _ablated_loss_from_scratch(model, x, y, j, random_weights, weights):
 
 @pytest.mark.parametrize("loss,mixing", [("fair", "sigmoid"), ("ablation", "sigmoid"), ("ablation", "softmax")])
 def test_one_backward_equals_a_backward_of_each_cells_own_loss(float64, loss, mixing):
-    engine = _engine(loss, "none", mixing)
+    engine = _engine(loss, "constant", mixing)
     reference = copy.deepcopy(engine.model)
     x, y = _batch()
     engine.alpha_step(x, y)
@@ -56,7 +56,7 @@ def test_one_backward_equals_a_backward_of_each_cells_own_loss(float64, loss, mi
         reference.zero_grad(set_to_none=True)
         weights = reference.op_weights()
         loss_ce = F.cross_entropy(reference(x, weights), y)
-        l_ab_constant = 0.37  # in `none` mode L_AB^i only shifts the value
+        l_ab_constant = 0.37  # in `constant` mode L_AB^i only shifts the value
         l_t = loss_ce + w01 * zero_one_loss(weights[i]) + w_abl * l_ab_constant
         (grad_i,) = torch.autograd.grad(l_t, [reference.alphas[i]])
         torch.testing.assert_close(got[i], grad_i, rtol=1e-9, atol=1e-12)
@@ -87,15 +87,15 @@ def test_exact_ablation_gradient_matches_brute_force_autograd(float64):
         l_t = loss_full + w01 * zero_one_loss(weights[i]) + w_abl * lab[i]
         (grad_i,) = torch.autograd.grad(l_t, [reference.alphas[i]], retain_graph=True)
         torch.testing.assert_close(got[i], grad_i, rtol=1e-7, atol=1e-10)
-    # and L_AB really contributes: the exact gradient differs from the `none` one
-    none_engine = _engine("ablation", "none")
+    # and L_AB really contributes: the exact gradient differs from the `constant` one
+    none_engine = _engine("ablation", "constant")
     none_engine.alpha_step(x, y)
     assert not torch.allclose(none_engine.alphas[0].grad, got[0])
     del bn_state
 
 
 def test_marginal_contributions_reuse_activations_and_leave_bn_statistics_alone(float64):
-    engine = _engine("ablation", "none")
+    engine = _engine("ablation", "constant")
     reference = copy.deepcopy(engine.model)
     rng = torch.Generator()
     rng.set_state(engine.ablation_rng.get_state())
@@ -120,7 +120,7 @@ def test_marginal_contributions_reuse_activations_and_leave_bn_statistics_alone(
 
 
 def test_weight_step_updates_weights_only_and_full_step_packs_metrics():
-    engine = _engine("ablation", "none")
+    engine = _engine("ablation", "constant")
     alphas_before = [a.detach().clone() for a in engine.alphas]
     weights_before = [p.detach().clone() for p in engine.weights]
     x, y = _batch()

@@ -39,3 +39,26 @@ def test_ablation_gradient_formula_matches_autograd_on_a_toy_function():
     s = sum(torch.autograd.grad(h[j], a, retain_graph=True)[0] for j in range(n))
     got = ablation_loss_gradient(mc.detach(), g, s)
     torch.testing.assert_close(got, expected)
+
+
+def test_the_floor_bounds_the_denominator_and_its_gradient_matches_autograd():
+    mc = torch.tensor([0.03, -0.05, 0.01, -0.03])  # mean -0.01: Eq. 7 divides by it
+    assert ablation_losses(mc).abs().max() == pytest.approx(4.0)  # 0.04 / 0.01
+    floored = ablation_losses(mc, eps=0.5)
+    torch.testing.assert_close(floored, (mc - mc.mean()) / -0.5)
+    torch.testing.assert_close(ablation_losses(mc * 100, eps=0.5), ablation_losses(mc * 100))  # |mean| = 1 > eps
+    assert ablation_losses(torch.tensor([1.0, -1.0]), eps=0.5).tolist() == [0.0, 0.0]  # m = 0 stays special
+
+    torch.manual_seed(1)
+    n = 4
+    a = torch.randn(n, 14, 7, dtype=torch.float64, requires_grad=True)
+    mask = 1 - torch.eye(n, dtype=torch.float64).view(n, n, 1, 1)
+    f = (torch.randn(n, 14, 7, dtype=torch.float64) * torch.tanh(a)).sum() * 1e-3
+    h = (mask * torch.randn(n, n, 14, 7, dtype=torch.float64) * torch.sin(a).unsqueeze(0)).sum(dim=(1, 2, 3)) * 1e-3
+    mc = f - h
+    assert 0 < mc.mean().abs() < 0.5
+    lab = ablation_losses(mc, eps=0.5)
+    expected = torch.stack([torch.autograd.grad(lab[i], a, retain_graph=True)[0][i] for i in range(n)])
+    g = torch.autograd.grad(f, a, retain_graph=True)[0]
+    s = sum(torch.autograd.grad(h[j], a, retain_graph=True)[0] for j in range(n))
+    torch.testing.assert_close(ablation_loss_gradient(mc.detach(), g, s, eps=0.5), expected)

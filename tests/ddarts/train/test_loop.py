@@ -63,7 +63,8 @@ def test_one_epoch_events_and_run_folder(tmp_path, genotype):
     assert records[4]["test_top5"] == epoch.test_top5
     ck = load_checkpoint(run / "checkpoint.pt")
     assert ck["finished"] and ck["epoch"] == 1 and ck["step"] == 3 and ck["config"] == header["config"]
-    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.pt", "config.json", "genotype.json", "metrics.jsonl"]
+    assert sorted(p.name for p in run.iterdir()) == ["checkpoint.pt", "config.json", "dataset.json", "genotype.json",
+                                                    "metrics.jsonl"]
 
 
 def test_stop_then_resume_matches_an_uninterrupted_run(tmp_path, genotype):

@@ -1,0 +1,64 @@
+"""Using an export: `ddarts.load_exported`, the data facts in metadata and model card, and torch.hub."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+
+import ddarts
+from ddarts.data.catalogue import DatasetInfo
+from ddarts.errors import DdartsError
+from ddarts.export import export_network
+from ddarts.genotype import load_genotype
+from ddarts.nets.network import build_network
+
+REPO = Path(__file__).resolve().parents[3]
+GENOTYPE = REPO / "tests/data/reference-genotypes/DARTS_V2.txt"
+FACTS = DatasetInfo("folder", 3, 40, (0.25, 0.5, 0.75), (0.2, 0.3, 0.4), "cifar", ("cat", "dog", "owl"))
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("export") / "net"
+    genotype = load_genotype(GENOTYPE)
+    torch.manual_seed(0)
+    trained = build_network(genotype, init_channels=4, num_classes=3, layers=3, auxiliary=False, image_size=40)
+    export_network(genotype, out, state_dict=trained.state_dict(), layers=3, init_channels=4, num_classes=3,
+                   dataset=FACTS)
+    return out
+
+
+def test_load_exported_gives_the_network_and_its_input_contract(exported):
+    model = ddarts.load_exported(exported)
+    assert not model.network.training and model.image_size == 40 and model.classes == ("cat", "dog", "owl")
+    assert model.mean == FACTS.mean and model.std == FACTS.std and model.input_kind == "cifar"
+    images = torch.randint(0, 256, (2, 3, 40, 40), dtype=torch.uint8)
+    x = model.normalize(images)
+    assert torch.allclose(x[:, 1], (images[:, 1].float() / 255 - 0.5) / 0.3)
+    program = torch.jit.load(str(exported / "model.torchscript.pt"))
+    with torch.no_grad():
+        assert torch.allclose(model.network(x)[0], program(x), atol=1e-5)
+
+
+def test_metadata_and_model_card_carry_the_same_facts(exported):
+    with safe_open(str(exported / "model.safetensors"), framework="pt") as handle:
+        meta = handle.metadata()
+    assert json.loads(meta["classes"]) == ["cat", "dog", "owl"] and json.loads(meta["std"]) == [0.2, 0.3, 0.4]
+    assert meta["image_size"] == "40"
+    card = (exported / "MODEL_CARD.md").read_text()
+    assert "cat, dog, owl" in card and "mean (0.25, 0.5, 0.75), std (0.2, 0.3, 0.4)" in card
+    assert "N x 3 x 40 x 40" in card
+
+
+def test_torch_hub_loads_it_from_a_checkout(exported):
+    net = torch.hub.load(str(REPO), "ddarts_network", source="local", folder=str(exported), trust_repo=True)
+    assert net.ddarts_input.classes == ("cat", "dog", "owl") and not net.training
+
+
+def test_a_folder_that_is_not_an_export_is_named(tmp_path):
+    with pytest.raises(DdartsError, match="not a ddarts export folder"):
+        ddarts.load_exported(tmp_path)

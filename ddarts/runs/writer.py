@@ -31,6 +31,7 @@ from ddarts.runtime.folders import (
 )
 from ddarts.search.config import SearchConfig
 from ddarts.search.events import (
+    AlphaLive,
     AlphaSnapshot,
     DatasetProgress,
     Event,
@@ -99,6 +100,8 @@ class RunWriter:
         if isinstance(event, AlphaSnapshot):
             self._write_alpha(event)
             return
+        if isinstance(event, AlphaLive) and not self.config.alpha_live_record:
+            return  # for live views; per-epoch α is what the folder keeps unless asked
         if isinstance(event, DatasetProgress) and event.stage != "ready":
             return  # download/extract progress is too chatty to keep; "ready" says what was loaded
         if isinstance(event, GenotypeParsed):

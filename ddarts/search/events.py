@@ -81,6 +81,17 @@ class AlphaSnapshot:
     mixing: str  # "sigmoid" or "softmax": how α turns into op weights
 
 
+@dataclass(frozen=True, eq=False)
+class AlphaLive:
+    """A light α snapshot between epoch ends, so views can follow α within an epoch (every
+    `alpha_live_steps` steps or `alpha_live_s` seconds). Kept in the run folder only with `alpha_live_record`."""
+
+    epoch: int  # 0-based epoch in progress
+    step: int  # global steps done when it was taken
+    alphas: np.ndarray  # raw α, float32, cells × 14 × 7
+    mixing: str
+
+
 @dataclass(frozen=True)
 class GenotypeParsed:
     epoch: int  # 0-based; -1 for the final parse
@@ -127,8 +138,8 @@ class Failed:
 
 
 Event = Union[
-    RunStarted, DatasetProgress, StepMetrics, EpochMetrics, AlphaSnapshot, GenotypeParsed, CheckpointSaved,
-    StateChanged, Stopped, Finished, Failed,
+    RunStarted, DatasetProgress, StepMetrics, EpochMetrics, AlphaSnapshot, AlphaLive, GenotypeParsed,
+    CheckpointSaved, StateChanged, Stopped, Finished, Failed,
 ]
 
 EVENT_TYPES: dict[str, type] = {
@@ -137,6 +148,7 @@ EVENT_TYPES: dict[str, type] = {
     "step": StepMetrics,
     "epoch": EpochMetrics,
     "alpha": AlphaSnapshot,
+    "alpha_live": AlphaLive,
     "genotype": GenotypeParsed,
     "checkpoint": CheckpointSaved,
     "state": StateChanged,

@@ -16,9 +16,10 @@ import torch
 from ddarts.errors import DivergedError
 from ddarts.genotype.parse import op_shares, parse_alphas
 from ddarts.runtime.distributed import any_process
-from ddarts.search.config import PARSE_METHODS
+from ddarts.genotype.core import PARSE_METHODS
 from ddarts.search.engine import SearchEngine
 from ddarts.search.events import (
+    AlphaLive,
     AlphaSnapshot,
     CheckpointSaved,
     EpochMetrics,
@@ -96,6 +97,7 @@ class EpochLoop:
         self.pending: tuple | None = None
         self.rate = 0.0
         self._clock = time.perf_counter()
+        self._live_at = time.monotonic()
 
     # ------------------------------------------------------------------ timing
     def _tick(self) -> None:
@@ -166,6 +168,9 @@ class EpochLoop:
                 self._stage(packed, meta)
                 if previous is not None:
                     yield previous
+                if p.step_in_epoch < self.steps_per_epoch and self._live_due(cfg, p.global_step):
+                    yield AlphaLive(epoch=p.epoch, step=p.global_step, alphas=engine.alphas_numpy(),
+                                    mixing=cfg.mixing)
                 if cfg.checkpoint_every and p.global_step % cfg.checkpoint_every == 0 \
                         and p.step_in_epoch < self.steps_per_epoch:
                     yield from self._flush()
@@ -175,6 +180,17 @@ class EpochLoop:
             yield from self._flush()
             yield from self._end_epoch()
         yield from self._finish()
+
+    def _live_due(self, cfg: Any, step: int) -> bool:
+        """A live α report is due every `alpha_live_steps` steps or `alpha_live_s` seconds (epoch ends
+        report α anyway)."""
+        now = time.monotonic()
+        by_steps = bool(cfg.alpha_live_steps) and step % cfg.alpha_live_steps == 0
+        by_time = bool(cfg.alpha_live_s) and now - self._live_at >= cfg.alpha_live_s
+        if by_steps or by_time:
+            self._live_at = now
+            return True
+        return False
 
     def _flush(self) -> Iterator[Event]:
         metrics = self._consume()

@@ -38,7 +38,8 @@ from ddarts.search.events import (
 from ddarts.search.loop import EpochLoop, SearchProgress
 from ddarts.space.ops import PRIMITIVES
 
-RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every", "deterministic")
+RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every", "deterministic",
+                       "alpha_live_steps", "alpha_live_s", "alpha_live_record")
 """Config fields that may differ when resuming: they do not change the searched numbers."""
 
 

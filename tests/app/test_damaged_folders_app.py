@@ -37,7 +37,7 @@ def test_the_app_shows_a_damaged_folder_or_a_message(qtbot, window, base_run, tm
         assert opened or len(shown) == 1, case
         if not opened:
             continue
-        window.poll_reader()  # follow
+        window.session.poll()  # follow
         for cell in range(window.model.n_cells):
             window.model.set_selected_cell(cell)
             window.model.flush()

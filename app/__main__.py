@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from .main_window import MainWindow, create_application
-
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
+    # Qt is imported here, not at module level: data-loader processes re-import the main module and need no GUI.
+    from .application import create_application
+    from .main_window import MainWindow
+
     app = create_application(argv)
     window = MainWindow()
     window.show()

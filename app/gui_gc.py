@@ -1,10 +1,20 @@
-"""Python's cyclic garbage collection, run only on the GUI thread.
+"""Python's cyclic garbage collection, run only on the GUI thread; installed by
+`app.application.create_application`.
 
-The search, Graphviz renders and network counts run Python code on other threads. If the collector
-fired there, it could destroy a Qt widget that ended up in a reference cycle, off the GUI thread, and
-Qt then deadlocks or crashes. While the application window is open, automatic collection is
-therefore switched off and a timer on the GUI thread collects instead, generation by generation,
-at the interpreter's own thresholds.
+Needed for: PySide6-Essentials 6.12.0 / shiboken6 6.12.0 on CPython 3.11.7 (the versions measured;
+no PySide6 release so far behaves otherwise). The search, Graphviz renders, network counts and
+exports run Python code on other threads. CPython's collector runs on whichever thread happens to
+allocate past its threshold, and PySide6 deletes the C++ object of a collected wrapper right there:
+a widget caught in a reference cycle is then destroyed off the GUI thread, which Qt forbids (it
+deadlocks or crashes, depending on what the widget was doing). tests/app/test_gui_gc.py shows such
+off-thread destruction without the collector and none with it.
+
+While the application runs, automatic collection is therefore switched off and a timer on the GUI
+thread collects instead, generation by generation, at the interpreter's own thresholds.
+
+Remove it when no Python code runs off the GUI thread while widgets exist, or when a PySide6 release
+defers deleting collected QObjects to their own thread (the test's case without the collector then
+finds no off-thread destruction).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The main window: menus, toolbar, dockable panels and the glue between runner, reader and model.
+"""The main window: layout (menus, toolbar, dockable panels) and the actions the user triggers.
 
-Every source of events (a search on our own thread, a run folder followed on a timer, a finished run
-read at once) goes through the same RunModel, so the panels never know where the data came from.
+Where the run on show comes from (a search on our own thread, a run folder followed on a timer, a
+finished run read at once) is the session's business (app/session.py); every source goes through
+the same RunModel, so the panels never know where the data came from.
 """
 
 from __future__ import annotations
@@ -9,15 +10,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
-    QMenu,
     QMessageBox,
     QSplitter,
     QTabWidget,
@@ -27,10 +25,11 @@ from PySide6.QtWidgets import (
 )
 
 from . import compare_menu
-from .gui_gc import GuiThreadCollector
+from .messages import ask_stop_on_close, open_error_box, show_about
 from .presets import load_presets
-from .resources import PRESETS, icon, style_sheet
+from .resources import PRESETS, icon
 from .run_model import RunModel
+from .session import RunSession
 from .settings import AppSettings
 from .widgets.accuracy_plot import AccuracyPlot
 from .widgets.alpha_heatmap import AlphaHeatmap
@@ -43,42 +42,15 @@ from .widgets.dominant_ops_plot import DominantOpsPlot
 from .widgets.loss_plot import LossPlot
 from .widgets.network_overview import NetworkOverview
 from .widgets.search_form import SearchForm
+from .widgets.recent_runs_menu import RecentRunsMenu
+from .widgets.run_header import RunHeader
 from .widgets.status_bar import RunStatusBar
-from .worker import SearchRunner
-from ddarts import __version__
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import Genotype
-from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState
 from ddarts.search import SearchConfig
-from ddarts.search.events import Failed, Stopped
 
 DEFAULT_SIZE = QSize(1500, 950)
-POLL_INTERVAL_MS = 1000
-"""How often a run folder opened from disk is checked for new records."""
-CRASH_QUIET_S = 60.0
-"""A run that has not ended and wrote nothing for this long is taken for crashed (and offered for resuming)."""
-LOSS_NAMES = {"ablation": "L_T", "fair": "L_F"}
-
-
-def run_header_text(state: RunState, run_dir: str | None) -> str:
-    """One line naming the run and its key settings (name, loss, cells, C, batch, seed)."""
-    if not run_dir and not state.config:
-        return "No run loaded. File › New search… starts one; File › Open run… inspects a run folder."
-    cfg = state.config
-    parts = [f"<b>Run:</b> {Path(run_dir).name if run_dir else 'unsaved'}"]
-    if cfg:
-        parts += [
-            str(cfg.get("dataset", "?")),
-            LOSS_NAMES.get(cfg.get("loss"), str(cfg.get("loss"))),
-            f"{cfg.get('cells', '?')} cells",
-            f"C={cfg.get('init_channels', '?')}",
-            f"batch {cfg.get('batch_size', '?')}",
-            f"seed {cfg.get('seed', '?')}",
-            f"parse {cfg.get('parse', '?')}@{cfg.get('threshold', '?')}",
-        ]
-    parts.append(f"<i>{state.status}</i>")
-    return " &nbsp;·&nbsp; ".join(parts)
-
+LIVE_ALPHA_S = 2.0  # seconds between live α reports of a search started here, so the α views move
 
 class MainWindow(QMainWindow):
     error_shown = Signal(str)
@@ -91,14 +63,10 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("ddarts"))
         self.setObjectName("mainWindow")
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
-        self.collector = GuiThreadCollector(self)
-        self.collector.start()
         self.model = RunModel(parent=self)
-        self.runner = SearchRunner(self)
-        self.reader: RunReader | None = None
-        self.poll_timer = QTimer(self)
-        self.poll_timer.setInterval(POLL_INTERVAL_MS)
-        self.poll_timer.timeout.connect(self.poll_reader)
+        self.session = RunSession(self.model, self)
+        self.runner = self.session.runner
+        self.poll_timer = self.session.poll_timer
         self.last_message_box: QMessageBox | None = None
         self._close_after_stop = False
         self.presets, preset_problems = load_presets(PRESETS)
@@ -108,10 +76,10 @@ class MainWindow(QMainWindow):
         self._build_menus_and_toolbar()
         self.setStatusBar(RunStatusBar(self.model))
 
-        self.runner.events.connect(self._on_events)
-        self.runner.finished.connect(self._on_search_ended)
-        self.runner.crashed.connect(self._on_search_crashed)
-        self.runner.paused_changed.connect(lambda _p: self._update_actions())
+        self.session.changed.connect(self._update_actions)
+        self.session.problem.connect(self.show_error)
+        self.session.notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.session.search_ended.connect(self._on_search_ended)
         self.model.updated.connect(self._on_model_updated)
         self.model.run_replaced.connect(self._on_model_updated)
 
@@ -139,10 +107,7 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
-        self.header = QLabel()
-        self.header.setObjectName("runHeader")
-        self.header.setTextFormat(Qt.TextFormat.RichText)
-        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header = RunHeader(self.model)
         layout.addWidget(self.header)
         self.tabs = QTabWidget()
         self.tabs.setObjectName("plotTabs")
@@ -231,7 +196,8 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         file_menu.addAction(self.act_new)
         file_menu.addAction(self.act_open)
-        self.recent_menu = QMenu("Recent &runs", self)
+        self.recent_menu = RecentRunsMenu(self.settings, self)
+        self.recent_menu.open_requested.connect(self.open_run)
         file_menu.addMenu(self.recent_menu)
         compare_menu.install(self, file_menu)
         file_menu.addSeparator()
@@ -248,7 +214,6 @@ class MainWindow(QMainWindow):
             self.view_menu.addAction(dock.toggleViewAction())
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.act_about)
-        self.refresh_recent_menu()
 
         toolbar = QToolBar("Main toolbar", self)
         toolbar.setObjectName("mainToolbar")
@@ -266,20 +231,6 @@ class MainWindow(QMainWindow):
         self.view_menu.addAction(toolbar.toggleViewAction())
 
     # ------------------------------------------------------------------ state of the actions
-    def _resumable(self) -> bool:
-        """A stopped or failed run, or one whose writer died (no record for CRASH_QUIET_S), with a checkpoint."""
-        state, run_dir = self.model.state, self.model.run_dir
-        if self.runner.is_running or not run_dir:
-            return False
-        if state.status in ("stopped", "failed"):
-            pass
-        elif state.status in ("running", "paused") and self.reader is not None:
-            if self.reader.is_live(within_s=CRASH_QUIET_S):
-                return False
-        else:
-            return False
-        return (Path(run_dir) / CHECKPOINT_FILE).is_file()
-
     def _update_actions(self) -> None:
         running = self.runner.is_running
         self.act_new.setEnabled(not running)
@@ -291,11 +242,10 @@ class MainWindow(QMainWindow):
         self.act_pause.setText("&Resume" if self.runner.is_paused else "&Pause")
         self.act_pause.setIcon(icon("start" if self.runner.is_paused else "pause"))
         self.act_stop.setEnabled(running and not self.runner.stop_requested)
-        self.act_resume_run.setEnabled(self._resumable())
+        self.act_resume_run.setEnabled(self.session.resumable())
         self.act_export.setEnabled(self.current_genotype() is not None)
 
     def _on_model_updated(self) -> None:
-        self.header.setText(run_header_text(self.model.state, self.model.run_dir))
         self._update_actions()
         run_dir = self.model.run_dir
         title = "ddarts — D-DARTS architecture search"
@@ -303,26 +253,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ messages
     def show_error(self, title: str, text: str, details: str = "") -> QMessageBox:
-        """A window-modal message that does not block the event loop (the search keeps reporting)."""
-        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
-        if details:
-            box.setDetailedText(details)
-        box.setWindowModality(Qt.WindowModality.WindowModal)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        self.last_message_box = box
+        self.last_message_box = open_error_box(self, title, text, details)
         self.error_shown.emit(text)
-        return box
+        return self.last_message_box
 
     def confirm_stop_on_close(self) -> bool:
-        """Ask whether closing may stop the running search (it stays resumable)."""
-        answer = QMessageBox.question(
-            self, "Search running",
-            "A search is running. Stop it after the current step, save a checkpoint and quit?\n\n"
-            "The run can be resumed later with Search › Resume stopped run.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel,
-        )
-        return answer == QMessageBox.StandardButton.Yes
+        return ask_stop_on_close(self)
 
     # ------------------------------------------------------------------ searching
     def new_search(self) -> None:
@@ -337,45 +273,27 @@ class MainWindow(QMainWindow):
 
     def make_search_form(self) -> SearchForm:
         last = self.settings.last_search_config()
-        initial: SearchConfig | dict | None = None
+        initial: SearchConfig | dict | None = SearchConfig(alpha_live_s=LIVE_ALPHA_S)
         if last:
             try:
-                initial = SearchConfig.from_dict({**SearchConfig().to_dict(), **last})
+                initial = SearchConfig.from_dict({**SearchConfig(alpha_live_s=LIVE_ALPHA_S).to_dict(), **last})
             except DdartsError:
                 initial = None
         return SearchForm(self.presets, initial=initial, runs_root=self.settings.runs_root(), parent=self)
 
     def start_search(self, config: SearchConfig, run_dir: str | os.PathLike) -> None:
         """Start a new search in `run_dir` and show it live."""
-        if self.runner.is_running:
-            raise RuntimeError("a search is already running")
-        run_dir = str(Path(run_dir).resolve())
-        self._stop_following()
+        run_dir = self.session.start_search(config, run_dir)
         self.settings.set_last_search_config(config.to_dict())
         self.settings.set_runs_root(str(Path(run_dir).parent))
-        self.model.reset(RunState(config=config.to_dict(), run_dir=run_dir), run_dir=run_dir)
         self.deriver.use_current_run()
-        self.runner.start(config, run_dir)
-        self._remember_run(run_dir)
-        self._update_actions()
+        self.recent_menu.remember(run_dir)
         self.statusBar().showMessage(f"Search started in {run_dir}", 5000)
 
     def resume_run(self) -> None:
         """Continue the stopped or failed run shown from its checkpoint, in this window."""
-        run_dir = self.model.run_dir
-        if not run_dir or self.runner.is_running:
-            return
-        try:
-            reader = RunReader(run_dir)
-            state = reader.read_all()
-        except DdartsError as exc:
-            self.show_error("Cannot resume", str(exc))
-            return
-        self._stop_following()
-        self.model.reset(state, run_dir=run_dir)
-        self.runner.start(None, run_dir, resume=True)
-        self._update_actions()
-        self.statusBar().showMessage(f"Resuming {run_dir}", 5000)
+        if self.session.resume():
+            self.statusBar().showMessage(f"Resuming {self.model.run_dir}", 5000)
 
     def toggle_pause(self) -> None:
         self.runner.toggle_pause()
@@ -386,22 +304,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Stopping after the current step…")
         self._update_actions()
 
-    def _on_events(self, events: list) -> None:
-        self.model.apply(events)
-        for event in events:
-            if isinstance(event, Failed):
-                title = "Out of memory" if event.kind == "oom" else "Search failed"
-                note = "\n\nThe run is resumable: Search › Resume stopped run." if event.checkpoint else ""
-                self.show_error(title, event.message + note, event.traceback)
-            elif isinstance(event, Stopped):
-                self.statusBar().showMessage("Search stopped; Search › Resume stopped run continues it.", 10_000)
-
-    def _on_search_crashed(self, message: str, details: str) -> None:
-        self.show_error("Search could not run", message, details)
-
     def _on_search_ended(self) -> None:
-        self.model.flush()
-        self._update_actions()
         if self._close_after_stop:
             self.close()
 
@@ -416,77 +319,25 @@ class MainWindow(QMainWindow):
         if self.runner.is_running:
             self.show_error("Search running", "Stop the running search before opening another run.")
             return False
-        run_dir = str(Path(run_dir).resolve())
         try:
-            reader = RunReader(run_dir)
-            events = reader.poll()
+            run_dir = self.session.open_folder(run_dir)
         except DdartsError as exc:
             self.show_error("Cannot open run", str(exc))
             return False
-        self._stop_following()
-        self.reader = reader
-        self.model.reset(RunState(config=reader.header.get("config"), run_dir=run_dir), run_dir=run_dir)
-        self.model.apply(events)
-        self.model.flush()
         self.deriver.use_current_run()
-        self.poll_timer.start()
-        self._remember_run(run_dir)
+        self.recent_menu.remember(run_dir)
         self.settings.set_last_open_folder(str(Path(run_dir).parent))
         self.statusBar().showMessage(f"Opened {run_dir}", 5000)
         return True
 
-    def poll_reader(self) -> None:
-        if self.reader is None:
-            return
-        try:
-            events = self.reader.poll()
-        except DdartsError as exc:
-            self._stop_following()
-            self.show_error("Stopped following the run", str(exc))
-            return
-        if events:
-            self.model.apply(events)
-        else:
-            self._update_actions()  # a run that went quiet may have crashed: offer to resume it
-
-    def _stop_following(self) -> None:
-        self.poll_timer.stop()
-        self.reader = None
-
-    def _remember_run(self, run_dir: str) -> None:
-        self.settings.add_recent_run(run_dir)
-        self.refresh_recent_menu()
-
-    def refresh_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        runs = self.settings.recent_runs()
-        for path in runs:
-            action = self.recent_menu.addAction(Path(path).name)
-            action.setToolTip(path)
-            action.setStatusTip(path)
-            action.triggered.connect(lambda _checked=False, p=path: self.open_run(p))
-        if not runs:
-            empty = self.recent_menu.addAction("(none yet)")
-            empty.setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            clear = self.recent_menu.addAction("Clear list")
-            clear.triggered.connect(self._clear_recent)
-
-    def _clear_recent(self) -> None:
-        self.settings.clear_recent_runs()
-        self.refresh_recent_menu()
-
     # ------------------------------------------------------------------ genotypes, deriving
     def current_genotype(self) -> Genotype | None:
-        """The final genotype of the run's parse method, else the newest per-epoch genotype."""
-        state = self.model.state
-        if state.final_genotypes:
-            method = state.config.get("parse")
-            return state.final_genotypes.get(method) or next(iter(state.final_genotypes.values()))
-        if state.genotypes:
-            return state.genotypes[max(state.genotypes)]
-        return None
+        """The final genotype of the run's parse method, else the newest one (per epoch)."""
+        try:
+            choice = self.model.state.genotype_for(final_first=True)
+        except (DdartsError, ValueError):
+            return None  # unusable α: nothing to export, the diagrams say why
+        return choice.genotype if choice is not None else None
 
     def export_genotype(self) -> None:
         genotype = self.current_genotype()
@@ -525,20 +376,9 @@ class MainWindow(QMainWindow):
         self.show_deriver()
 
     def show_about(self) -> None:
-        QMessageBox.about(
-            self, "About ddarts",
-            f"<h3>ddarts {__version__}</h3>"
-            "<p>Run and inspect D-DARTS (distributed differentiable architecture search) searches: every cell "
-            "of the supernet searches its own architecture, guided by the ablation loss L_T.</p>"
-            "<p>Library, command line (<code>ddarts</code>) and this desktop application share one run-folder "
-            "format.</p>",
-        )
+        show_about(self)
 
     # ------------------------------------------------------------------ closing
-    def showEvent(self, event) -> None:  # noqa: ANN001 - QShowEvent
-        self.collector.start()  # again, if the window was closed and shown anew
-        super().showEvent(event)
-
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.runner.is_running:
             if not self._close_after_stop:
@@ -551,20 +391,9 @@ class MainWindow(QMainWindow):
                 self._update_actions()
             event.ignore()  # closes for real once the thread has ended (_on_search_ended)
             return
-        self._stop_following()
+        self.session.stop_following()
         self.settings.save_window(self.saveGeometry(), self.saveState())
         for widget in (self.cell_diagram, self.network_overview, self.deriver):
             widget.shutdown()
-        self.collector.stop()
         super().closeEvent(event)
 
-
-def create_application(argv: list[str]) -> QApplication:
-    app = QApplication.instance() or QApplication(argv)
-    app.setApplicationName("ddarts")
-    app.setOrganizationName("ddarts")
-    app.setApplicationVersion(__version__)
-    app.setWindowIcon(icon("ddarts"))
-    app.setStyle("Fusion")
-    app.setStyleSheet(style_sheet())
-    return app

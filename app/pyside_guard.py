@@ -1,12 +1,20 @@
-"""A guard against reference-count defects of some PySide6 builds, installed when `app` is imported.
+"""A guard against the reference-count defects of PySide6 6.12.0 on CPython 3.11, installed by
+`app.application.create_application`.
 
-PySide6 6.12.0 on Python 3.11 returns the singletons without owning a reference to them: every call
-of a void method (`label.setText(...)`, `timer.start()`, ...) takes one reference away from `None`,
-and every `signal.emit()` one from `True`. Python 3.11 has not made these objects immortal yet, so
-the interpreter aborts ("deallocating None") once a GUI has made enough calls: within minutes of a
-live search. The defects are measured once; where one is present, None, True and False get a
-reserve of references so large that no process can use it up. That is what Python 3.12 does for
-them anyway (immortal objects), so nothing else changes.
+Needed for: PySide6-Essentials 6.12.0 with shiboken6 6.12.0 on CPython 3.11 (measured with 3.11.7).
+That build returns the singletons without owning a reference to them: every call of a void method
+(`label.setText(...)`, `timer.start()`, ...) takes one reference away from `None`, and every
+`signal.emit()` one from `True`. CPython 3.11 has not made these objects immortal yet, so the
+interpreter aborts ("Fatal Python error: none_dealloc: deallocating None") after a few thousand
+calls: within seconds of a live search (tests/app/test_pyside_guard.py reproduces it).
+
+The defect is measured, not assumed from version numbers: `install_guard` probes the running build
+and only where a probe loses references do None, True and False get a reserve of references so large
+that no process can use it up. That is what CPython 3.12 does for them anyway (immortal objects), so
+nothing else changes; on CPython >= 3.12 nothing is installed.
+
+Remove this module when the project requires CPython >= 3.12, or when a PySide6 release whose probe
+finds no loss is the oldest one pyproject.toml allows (the test then shows the defect is gone).
 """
 
 from __future__ import annotations
@@ -53,9 +61,14 @@ def is_installed() -> bool:
     return sys.getrefcount(None) > RESERVE // 2
 
 
+def needed_for_interpreter() -> bool:
+    """Only CPython before 3.12 can free its singletons (3.12 made them immortal)."""
+    return sys.implementation.name == "cpython" and sys.version_info < (3, 12)
+
+
 def install_guard() -> bool:
     """Reserve references for None, True and False if this build needs it; True when the guard is active."""
-    if sys.implementation.name != "cpython" or sys.version_info >= (3, 12):
+    if not needed_for_interpreter():
         return False  # immortal singletons: nothing to guard
     if is_installed():
         return True
@@ -65,5 +78,3 @@ def install_guard() -> bool:
         _add_references(obj, RESERVE)
     return True
 
-
-GUARD_INSTALLED = install_guard()

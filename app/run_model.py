@@ -12,12 +12,12 @@ from typing import Iterable
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ddarts.runs import RunState
-from ddarts.search.events import AlphaSnapshot, Finished, GenotypeParsed, RunStarted
+from ddarts.search.events import AlphaLive, AlphaSnapshot, Finished, GenotypeParsed, RunStarted
 
 REDRAW_INTERVAL_MS = 100
 """Minimum time between two `updated` signals (about 10 Hz)."""
 
-_GENOTYPE_EVENTS = (AlphaSnapshot, GenotypeParsed, Finished, RunStarted)
+_GENOTYPE_EVENTS = (AlphaSnapshot, AlphaLive, GenotypeParsed, Finished, RunStarted)
 
 
 class RunModel(QObject):
@@ -27,7 +27,7 @@ class RunModel(QObject):
     """A different run (new search, opened folder) replaced the state."""
     selected_cell_changed = Signal(int)
     genotype_changed = Signal()
-    """A new α snapshot or genotype arrived; expensive views (diagrams) redraw only then."""
+    """A new α snapshot (live or at an epoch end) or genotype arrived; expensive views redraw only then."""
 
     def __init__(self, state: RunState | None = None, parent: QObject | None = None,
                  interval_ms: int = REDRAW_INTERVAL_MS):

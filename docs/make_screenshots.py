@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "docs" / "screenshots"
-SHOT_AFTER_EPOCHS = 4
-"""The main-window picture is taken while the search runs, once this many epochs are done."""
+SHOT_CHANGES = {"epochs": 8, "arch_lr": 0.3, "arch_lr_min": 0.05}
+"""The demo preset with a faster α learning rate and two more epochs, so that dominant ops (σ > 0.9) appear
+within a few epochs of a CPU run: the pictures show a search that commits, not one still undecided."""
 
 
 def main() -> int:
@@ -30,7 +31,8 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="ddarts-shots-"))
     use_settings_folder(work / "settings")
 
-    from app.main_window import MainWindow, create_application
+    from app.application import create_application
+    from app.main_window import MainWindow
     from app.presets import load_presets
 
     app = create_application(sys.argv)
@@ -53,7 +55,7 @@ def main() -> int:
 
     presets, _problems = load_presets()
     demo = next(p for p in presets if p.name.startswith("Quick CPU demo"))
-    config = demo.config().replace(data_dir=str(work / "data"))
+    config = demo.config().replace(data_dir=str(work / "data"), **SHOT_CHANGES)
     run_dir = work / "runs" / "digits-lt-demo"
 
     form = window.make_search_form()
@@ -66,19 +68,25 @@ def main() -> int:
 
     try:
         window.start_search(config, run_dir)
-        wait_for(lambda: len(window.model.state.alphas) >= SHOT_AFTER_EPOCHS, 900, "the search's epochs")
-        window.model.set_selected_cell(2)
-        window.cell_diagram.set_method("darts")  # early on no σ reaches the edge threshold yet
+
+        def dominant_ops_live() -> bool:  # dominant ops have appeared, and α is a live report within an epoch
+            state = window.model.state
+            shares = state.shares.series("dominant_share") if len(state.shares) else []
+            return len(shares) > 0 and shares[-1] > 0.02 and state.live_alpha is not None
+
+        wait_for(dominant_ops_live, 3000, "dominant ops in a live α report")
+        per_cell = window.model.state.shares.series("dominant_share_per_cell")[-1]
+        window.model.set_selected_cell(int(per_cell.argmax()))  # the most decided cell, drawn with the run's parse
+        window.tabs.setCurrentWidget(window.dominant_plot)
         wait_for(lambda: window.cell_diagram.view.has_diagram, 120, "the cell diagram")
         pump(1.0)
         window.grab().save(str(OUT / "main_window.png"))
-        print("main window captured during the search at step", window.model.state.step)
+        print("main window captured during the search at step", window.model.state.step,
+              "dominant share", window.header.overview.text())
     finally:
         window.stop_search()
         wait_for(lambda: not window.runner.is_running, 600, "the search to stop")
 
-    window.cell_diagram.set_method("darts")
-    window.model.set_selected_cell(2)
     window.diagram_dock.raise_()
     wait_for(lambda: window.cell_diagram.view.has_diagram, 120, "the cell diagram")
     pump(0.5)

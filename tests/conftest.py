@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -28,13 +30,24 @@ def _no_thread_left_running(request):
     yield
     if "qtbot" not in request.fixturenames and "qapp" not in request.fixturenames:
         return
-    from app.worker import live_threads
+    from app.threads import live_threads
 
     running = [t for t in live_threads() if t.isRunning()]
     if running:
         for thread in running:
             thread.wait(30_000)
         pytest.fail(f"{len(running)} QThread(s) still running after the test: {running}")
+
+
+@pytest.fixture(autouse=True)
+def _collect_while_the_application_collects():
+    """Once the GUI tests created the application, automatic collection is off (app/gui_gc.py): collect
+    between tests as its timer would, so tests without an event loop do not pile up garbage."""
+    yield
+    application = sys.modules.get("app.application")
+    workarounds = application.installed_workarounds() if application is not None else None
+    if workarounds is not None and not gc.isenabled():
+        workarounds.collector.check()
 
 
 def write_image_folder(root, size: int, classes=("a", "b", "c"), per_class: int = 5, seed: int = 0):

@@ -1,1 +1,5 @@
-"""Qt-free view models: what the windows show, computed from ddarts objects, testable without a display."""
+"""Qt-free view models: what the views and windows show and decide, computed from ddarts objects as plain
+Python that tests drive without a display.
+
+Nothing here imports PySide6 or pyqtgraph (an import-linter contract in pyproject.toml checks it).
+"""

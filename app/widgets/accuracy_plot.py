@@ -10,12 +10,14 @@ from .plot_base import PALETTE, X_EPOCHS, PlotPanel
 
 class AccuracyPlot(PlotPanel):
     def __init__(self, model: RunModel, parent: QWidget | None = None):
-        super().__init__(model, "Top-1 accuracy", parent)
+        super().__init__(model, "Top-1 accuracy", parent, integer_x=True, tooltip=(
+            "Top-1 accuracy of the whole supernet on the batches it trains on: the weight split (train) and "
+            "the α split (val). The α-split accuracy is the search's own measure of progress."))
         self.x_mode = self.add_x_mode()
         self.options.addStretch(1)
         self.add_curve("train", "train (weights split)", PALETTE["blue"], width=1.6)
         self.add_curve("val", "val (α split)", PALETTE["orange"], width=1.6)
-        self.plot.setLabel("left", "top-1 accuracy (%)")
+        self.set_label("left", "top-1 accuracy (%)")
         self.plot.setYRange(0, 100, padding=0.02)
         self.refresh()
 
@@ -25,11 +27,11 @@ class AccuracyPlot(PlotPanel):
     def redraw(self) -> None:
         state = self.model.state
         if self.x_mode.currentData() == X_EPOCHS:
-            self.plot.setLabel("bottom", "epoch")
+            self.set_label("bottom", "epoch")
             x = state.epoch_series("epoch") + 1.0
             train, val = state.epoch_series("train_acc"), state.epoch_series("val_acc")
         else:
-            self.plot.setLabel("bottom", "step")
+            self.set_label("bottom", "step")
             x = state.step_series("step")
             train, val = state.step_series("train_acc"), state.step_series("val_acc")
         self.set_curve("train", x, 100.0 * train)

@@ -8,8 +8,8 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QWidget
 
 from ..run_model import RunModel
-from .alpha_views import cell_weights, weight_name
-from .plot_base import PlotPanel, format_value
+from .alpha_views import cell_weights, weight_name, when_text
+from .plot_base import PlotPanel, format_value, literal
 from ddarts.space.ops import EDGES, PRIMITIVES
 
 EDGE_LABELS = tuple(f"{to}←{frm}" for to, frm in EDGES)
@@ -17,7 +17,9 @@ EDGE_LABELS = tuple(f"{to}←{frm}" for to, frm in EDGES)
 
 class AlphaHeatmap(PlotPanel):
     def __init__(self, model: RunModel, parent: QWidget | None = None):
-        super().__init__(model, "σ(α) heat map", parent)
+        super().__init__(model, "σ(α) heat map", parent, tooltip=(
+            "The selected cell's op weights: one row per edge (to ← from node), one column per op. Bright "
+            "cells are ops the parse keeps once they pass the threshold."))
         self.options.addStretch(1)
         self.legend.setVisible(False)
         self.plot.showGrid(x=False, y=False)
@@ -37,7 +39,7 @@ class AlphaHeatmap(PlotPanel):
         small.setPointSize(8)
         bottom.setStyle(tickFont=small)
         left.setStyle(tickFont=small)
-        left.setLabel("edge  (to ← from node)")
+        left.setLabel(literal("edge  (to ← from node)"))
         self.plot.setXRange(0, len(PRIMITIVES), padding=0)
         self.plot.setYRange(0, len(EDGES), padding=0)
         self.value_text: list[list[pg.TextItem]] = []
@@ -67,7 +69,7 @@ class AlphaHeatmap(PlotPanel):
             for row in self.value_text:
                 for text in row:
                     text.setText("")
-            self.plot.setTitle(f"{name} heat map")
+            self.set_title(f"{name} heat map")
             self.show_message("α appears at the end of the first epoch")
             return
         self.show_message("")
@@ -79,7 +81,8 @@ class AlphaHeatmap(PlotPanel):
                 text.setText(f"{value:.2f}")
                 text.setColor("#000000" if value > 0.6 else "#ffffff")
         reduction = cell in self.model.state.reductions
-        self.plot.setTitle(f"{name}, cell {cell} ({'reduction' if reduction else 'normal'}), epoch {epoch + 1}")
+        kind = "reduction" if reduction else "normal"
+        self.set_title(f"{name}, cell {cell} ({kind}), {when_text(self.model, epoch)}")
 
     def hover_text(self, x: float, y: float) -> str:
         if self.weights is None:

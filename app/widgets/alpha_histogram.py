@@ -11,7 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ..run_model import RunModel
-from .alpha_views import latest_alphas, weight_name
+from .alpha_views import latest_alphas, weight_name, when_text
 from .plot_base import PALETTE, PlotPanel
 from ddarts.genotype.parse import weight_histogram
 
@@ -21,7 +21,9 @@ BINS = 20
 
 class AlphaHistogram(PlotPanel):
     def __init__(self, model: RunModel, parent: QWidget | None = None):
-        super().__init__(model, "σ(α) histogram", parent)
+        super().__init__(model, "σ(α) histogram", parent, tooltip=(
+            "How many ops have each weight σ(α). A search that decides pushes them to 0 and 1; a pile in the "
+            "middle means it has not decided yet. The dashed line is the parse threshold."))
         self.options.addWidget(QLabel("cells:"))
         self.scope = QComboBox()
         self.scope.addItem("selected cell", SELECTED)
@@ -30,7 +32,7 @@ class AlphaHistogram(PlotPanel):
         self.options.addWidget(self.scope)
         self.options.addStretch(1)
         self.legend.setVisible(False)
-        self.plot.setLabel("left", "ops")
+        self.set_label("left", "ops")
         self.plot.setXRange(0, 1, padding=0.02)
         self.plot.setMouseEnabled(x=False, y=True)
         self.bars = pg.BarGraphItem(x0=[], x1=[], height=[], brush=PALETTE["blue"], pen=pg.mkPen("w", width=0.5))
@@ -52,7 +54,7 @@ class AlphaHistogram(PlotPanel):
         state = self.model.state
         epoch, alphas, mixing = latest_alphas(self.model)
         name = weight_name(mixing)
-        self.plot.setLabel("bottom", f"op weight {name}")
+        self.set_label("bottom", f"op weight {name}")
         threshold = state.config.get("threshold")
         self.threshold_line.setVisible(threshold is not None and state.config.get("parse") != "darts")
         if threshold is not None:
@@ -60,7 +62,7 @@ class AlphaHistogram(PlotPanel):
         if alphas is None:
             self.counts = np.zeros(BINS, dtype=int)
             self.bars.setOpts(x0=[], x1=[], height=[])
-            self.plot.setTitle(f"{name} histogram")
+            self.set_title(f"{name} histogram")
             self.show_message("α appears at the end of the first epoch")
             return
         self.show_message("")
@@ -71,7 +73,7 @@ class AlphaHistogram(PlotPanel):
             data, what = alphas, f"all {alphas.shape[0]} cells"
         self.counts, self.edges = weight_histogram(data, bins=BINS, mixing=mixing)
         self.bars.setOpts(x0=self.edges[:-1], x1=self.edges[1:], height=self.counts)
-        self.plot.setTitle(f"{name} histogram, {what}, epoch {epoch + 1}")
+        self.set_title(f"{name} histogram, {what}, {when_text(self.model, epoch)}")
         self.plot.setYRange(0, max(1, int(self.counts.max())) * 1.08, padding=0)
 
     def hover_text(self, x: float, y: float) -> str:

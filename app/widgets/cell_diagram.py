@@ -7,7 +7,6 @@ the parsed cell actually changed, so following a live search costs one render pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -26,61 +25,12 @@ from PySide6.QtWidgets import (
 
 from ..graphviz_render import GraphvizRenderer, describe_error
 from ..run_model import RunModel
+from ..viewmodels.cell_view import CellView, cell_header, cell_view, dead_cell_message
 from .svg_view import SvgView
 from ddarts.errors import DdartsError
-from ddarts.genotype.core import DartsGenotype, Edge, Genotype, as_genotype
+from ddarts.genotype.core import PARSE_METHODS
 from ddarts.genotype.diagram import cell_dot
-from ddarts.genotype.parse import parse_alphas
-from ddarts.runs import RunState
-from ddarts.space.ops import reduction_positions
-
-PARSE_METHODS = ("darts", "sparse", "edge")
-DEFAULT_METHOD = "edge"
-DEFAULT_THRESHOLD = 0.8  # SearchConfig.threshold: the paper's σ (§5.1)
-
-
-@dataclass(frozen=True)
-class CellView:
-    """What the diagram shows: one cell of one genotype, and where that genotype came from."""
-
-    genotype: Genotype
-    cell: int
-    epoch: int | None  # 0-based epoch of the α / stored genotype; None for a final or file genotype
-    origin: str  # "alpha", "stored" or "final"
-    method: str | None
-
-    @property
-    def edges(self) -> tuple[Edge, ...]:
-        return tuple(self.genotype.cells[self.cell])
-
-    @property
-    def is_reduction(self) -> bool:
-        return self.genotype.is_reduction(self.cell)
-
-    @property
-    def key(self) -> tuple:
-        """Equal keys draw equal pictures: the parsed edges and the cell kind."""
-        return (self.edges, self.is_reduction)
-
-
-def parse_epoch(state: RunState, epoch: int, method: str, threshold: float) -> Genotype:
-    """The genotype of all cells from the α of one epoch (dead cells included, never raising for them)."""
-    alphas = state.alphas[epoch]
-    reductions = tuple(state.reductions) or reduction_positions(int(alphas.shape[0]))
-    mixing = state.alpha_mixing or (state.config or {}).get("mixing") or "sigmoid"
-    return parse_alphas(alphas, method, threshold, reductions, mixing=mixing)
-
-
-def per_cell(genotype: Genotype | DartsGenotype) -> Genotype:
-    """A DARTS pair (from a legacy file) is drawn as the network it stacks into."""
-    return as_genotype(genotype) if isinstance(genotype, DartsGenotype) else genotype
-
-
-def available_epochs(state: RunState) -> list[int]:
-    """Epochs the slider can visit: those with α, else those with a stored genotype."""
-    if state.alphas:
-        return sorted(state.alphas)
-    return sorted({epoch for epoch, _ in state.genotypes})
+from ddarts.runs.choice import parse_settings
 
 
 class CellDiagram(QWidget):
@@ -97,7 +47,6 @@ class CellDiagram(QWidget):
         self._syncing = False
         self._shown_key: tuple | None = None
         self._current: CellView | None = None
-        self._parse_cache: tuple[tuple, Genotype] | None = None
 
         self._renderer = GraphvizRenderer(self, render_fn)
         self._renderer.rendered.connect(self._on_rendered)
@@ -235,24 +184,21 @@ class CellDiagram(QWidget):
 
     # ------------------------------------------------------------------ model
     def _on_run_replaced(self) -> None:
-        config = self._model.state.config or {}
+        method, threshold = parse_settings(self._model.state.config)
         self._syncing = True
         try:
-            method = config.get("parse", DEFAULT_METHOD)
-            self.method_combo.setCurrentText(method if method in PARSE_METHODS else DEFAULT_METHOD)
-            threshold = config.get("threshold", DEFAULT_THRESHOLD)
-            self.threshold_spin.setValue(float(threshold) if isinstance(threshold, (int, float)) else DEFAULT_THRESHOLD)
+            self.method_combo.setCurrentText(method)
+            self.threshold_spin.setValue(threshold)
             self.follow_box.setChecked(True)
             self.epoch_slider.setRange(0, 0)
         finally:
             self._syncing = False
         self._epochs = []
         self._shown_key = None
-        self._parse_cache = None
         self._on_model_updated()
 
     def _on_model_updated(self) -> None:
-        epochs = available_epochs(self._model.state)
+        epochs = self._model.state.genotype_epochs()
         if epochs != self._epochs:
             previous = self.epoch
             self._epochs = epochs
@@ -286,32 +232,8 @@ class CellDiagram(QWidget):
     # ------------------------------------------------------------------ what to show
     def _resolve(self) -> CellView | None:
         """The genotype for the chosen epoch and parse; raises DdartsError on unusable α."""
-        state = self._model.state
-        method, threshold = self.method, self.threshold
-        epoch = self.epoch
-        genotype: Genotype | None = None
-        origin, shown_method = "alpha", method
-        if epoch is not None and epoch in state.alphas:
-            cache_key = (epoch, method, round(threshold, 6), id(state.alphas[epoch]))
-            if self._parse_cache is not None and self._parse_cache[0] == cache_key:
-                genotype = self._parse_cache[1]
-            else:
-                genotype = parse_epoch(state, epoch, method, threshold)
-                self._parse_cache = (cache_key, genotype)
-        elif epoch is not None:
-            stored = {m: g for (e, m), g in state.genotypes.items() if e == epoch}
-            shown_method = method if method in stored else next(iter(sorted(stored)), None)
-            genotype = stored.get(shown_method) if shown_method else None
-            origin = "stored"
-        elif state.final_genotypes:
-            finals = state.final_genotypes
-            shown_method = method if method in finals else sorted(finals)[0]
-            genotype, origin = finals[shown_method], "final"
-        if genotype is None:
-            return None
-        genotype = per_cell(genotype)
-        cell = min(max(self._model.selected_cell, 0), genotype.n_cells - 1)
-        return CellView(genotype, cell, epoch, origin, shown_method)
+        return cell_view(self._model.state, self.epoch, self.method, self.threshold, self._model.selected_cell,
+                         live=self.following)
 
     def _refresh(self) -> None:
         if self._syncing:
@@ -333,35 +255,13 @@ class CellDiagram(QWidget):
                                "(or open a run folder or genotype file).")
             self.view_changed.emit()
             return
-        self.header.setText(self._header_text(current))
+        self.header.setText(cell_header(current, self.method))
         self.header.setToolTip(current.genotype.source or "")
         if not current.genotype.live_nodes(current.cell):
-            self._show_message(self._dead_message(current))
+            self._show_message(dead_cell_message(current, self.threshold))
         elif current.key != self._shown_key:
             self._draw(current)
         self.view_changed.emit()
-
-    def _header_text(self, current: CellView) -> str:
-        kind = "reduction" if current.is_reduction else "normal"
-        if current.epoch is not None:
-            when = f"epoch {current.epoch + 1}"
-        else:
-            when = "final"
-        live = len(current.genotype.live_edges(current.cell))
-        dead = len(current.edges) - live
-        ops = f"{live} op" + ("" if live == 1 else "s") + (f" ({dead} dead)" if dead else "")
-        parts = [f"Cell {current.cell} ({kind})", when, ops]
-        if current.origin != "alpha" and current.method and current.method != self.method:
-            parts.append(f"stored {current.method} parse")
-        return " · ".join(parts)
-
-    def _dead_message(self, current: CellView) -> str:
-        text = f"Cell {current.cell} has no live node"
-        if current.origin == "alpha" and current.method != "darts":
-            return (f"{text} at threshold {self.threshold:.2f} ({current.method} parse): no op weight "
-                    f"reaches the threshold yet.\n\nThis is normal early in a search, while every σ(α) "
-                    f"is still near 0.5. Pick a later epoch or lower the threshold.")
-        return f"{text}: every intermediate node lost all its inputs, so the cell computes nothing."
 
     def _update_epoch_controls(self) -> None:
         n = len(self._epochs)

@@ -7,6 +7,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..run_model import RunModel
+from ddarts.errors import DdartsError
+from ddarts.genotype.core import Genotype
 
 REDUCTION_COLOUR = QColor("#b85c00")
 
@@ -66,14 +68,13 @@ class CellList(QWidget):
                                                    is not None else "")
         self.summary.setText(text)
 
-    def _latest_genotype(self):
-        state = self.model.state
-        if state.final_genotypes:
-            method = state.config.get("parse")
-            return state.final_genotypes.get(method) or next(iter(state.final_genotypes.values()))
-        if state.genotypes:
-            return state.genotypes[max(state.genotypes)]
-        return None
+    def _latest_genotype(self) -> Genotype | None:
+        """The run's final genotype, else the newest (live α included), with the run's parse settings."""
+        try:
+            choice = self.model.state.genotype_for(final_first=True)
+        except (DdartsError, ValueError):
+            return None  # unusable α: the diagrams say why
+        return choice.genotype if choice is not None else None
 
     def _on_row_changed(self, row: int) -> None:
         if row >= 0:

@@ -8,18 +8,35 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ..run_model import RunModel
 from .plot_base import PALETTE, PlotPanel, format_value
 
 LATEST_STEP, EPOCH_MEAN = "step", "epoch"
+L_AB_LIMIT = 3.0
+"""Above this |L_AB| the mean MC is too close to 0 for L_AB to mean much (it divides by the mean)."""
+
+
+def l_ab_blow_up(mc: np.ndarray) -> float | None:
+    """The largest |L_AB| the mean MC allows, max|MC − mean| / |mean|, when it exceeds L_AB_LIMIT; else None."""
+    values = mc[np.isfinite(mc)]
+    if len(values) == 0:
+        return None
+    mean = float(values.mean())
+    spread = float(np.abs(values - mean).max())
+    if spread == 0.0:
+        return None
+    ratio = spread / abs(mean) if mean != 0.0 else float("inf")
+    return ratio if ratio > L_AB_LIMIT else None
 
 
 class ContributionsPlot(PlotPanel):
     def __init__(self, model: RunModel, parent: QWidget | None = None):
-        super().__init__(model, "Marginal contribution MC per cell", parent)
+        super().__init__(model, "Marginal contribution MC per cell", parent, tooltip=(
+            "Each cell's marginal contribution MC = L_CE(all cells) − L_CE(cell switched off) (paper Eq. 6), and "
+            "below it L_AB = (MC − mean MC) / mean MC (Eq. 7). A mean MC near 0 makes L_AB swing widely."))
         self.options.addWidget(QLabel("values:"))
         self.mode = QComboBox()
         self.mode.addItem("latest step", LATEST_STEP)
@@ -27,14 +44,21 @@ class ContributionsPlot(PlotPanel):
         self.mode.currentIndexChanged.connect(lambda _i: self.refresh())
         self.options.addWidget(self.mode)
         self.options.addStretch(1)
+        self.mean_label = QLabel("")
+        self.mean_label.setObjectName("meanMc")
+        self.mean_label.setTextFormat(Qt.TextFormat.PlainText)
+        self.options.addWidget(self.mean_label)
         note = QLabel("orange bar: the selected cell")
         note.setStyleSheet(f"color: {PALETTE['orange']};")
         self.options.addWidget(note)
         self.legend.setVisible(False)
-        self.plot.setLabel("left", "MC")
+        self.set_label("left", "MC")
         self.mc_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=PALETTE["teal"], pen=None)
         self.plot.addItem(self.mc_bars)
         self.plot.addLine(y=0, pen=pg.mkPen("#555", width=1))
+        self.mean_line = self.plot.addLine(y=0, pen=pg.mkPen(PALETTE["red"], width=1.2, style=Qt.PenStyle.DashLine),
+                                           label="mean MC", labelOpts={"position": 0.95, "color": PALETTE["red"]})
+        self.mean_line.setVisible(False)
         self.lab_plot = pg.PlotWidget(title="Ablation loss L_AB = (MC − mean MC) / mean MC")
         self.lab_plot.showGrid(x=True, y=True, alpha=0.25)
         for side in ("left", "bottom"):
@@ -50,6 +74,7 @@ class ContributionsPlot(PlotPanel):
         self._mc = np.empty(0)
         self._lab = np.empty(0)
         self._label = ""
+        self.unstable = False
         self.refresh()
 
     def values(self) -> tuple[np.ndarray, np.ndarray, str]:
@@ -81,6 +106,8 @@ class ContributionsPlot(PlotPanel):
             self.lab_bars.setOpts(x=[], height=[])
             self.show_message("L_F search: no marginal contributions are computed" if fair
                               else "Contributions appear after the first step")
+            self.mean_line.setVisible(False)
+            self.mean_label.setText("")
             return
         self.show_message("")
         x = np.arange(len(mc), dtype=float)
@@ -90,8 +117,25 @@ class ContributionsPlot(PlotPanel):
         lab_brushes = [pg.mkBrush(PALETTE["orange"] if i == selected else PALETTE["purple"]) for i in range(len(mc))]
         self.mc_bars.setOpts(x=x, height=np.nan_to_num(mc), brushes=mc_brushes)
         self.lab_bars.setOpts(x=x, height=np.nan_to_num(lab), brushes=lab_brushes)
-        self.plot.setTitle(f"Marginal contribution MC = L_CE(all cells) − L_CE(cell off), {what}")
+        self.set_title(f"Marginal contribution MC = L_CE(all cells) − L_CE(cell off), {what}")
         self.plot.setXRange(-0.6, len(mc) - 0.4, padding=0)
+        self._show_mean(mc)
+
+    def _show_mean(self, mc: np.ndarray) -> None:
+        """mean(MC) as a dashed line and in words, in red when it is small enough to blow L_AB up."""
+        finite = mc[np.isfinite(mc)]
+        mean = float(finite.mean()) if len(finite) else float("nan")
+        self.mean_line.setValue(mean if np.isfinite(mean) else 0.0)
+        self.mean_line.setVisible(bool(np.isfinite(mean)))
+        blow_up = l_ab_blow_up(mc)
+        self.unstable = blow_up is not None
+        text = f"mean MC = {format_value(mean)}"
+        if blow_up is not None:
+            text += (f"  ⚠ near 0: L_AB divides by it, so |L_AB| reaches {format_value(blow_up)}"
+                     if np.isfinite(blow_up) else "  ⚠ exactly 0: L_AB is set to 0")
+        self.mean_label.setText(text)
+        self.mean_label.setStyleSheet(f"color: {PALETTE['red'] if blow_up is not None else '#55616d'};"
+                                      f"{' font-weight: 600;' if blow_up is not None else ''}")
 
     def hover_text(self, x: float, y: float) -> str:
         i = int(round(x))

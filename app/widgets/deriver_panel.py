@@ -1,18 +1,16 @@
 """Derive a deeper network from a searched one (paper Algorithm 1), size it, and export it.
 
-The source is the run on show, another run folder or a genotype file (legacy formats too). Every
-input error becomes a readable line in the panel; counting parameters and multiply-adds builds the
-network, so it runs off the GUI thread and only the newest request's numbers are shown.
+A thin panel over `app.viewmodels.deriver.DeriverModel`, which decides the source, the defaults and
+the derivation; this file mirrors it in widgets. Counting parameters and multiply-adds builds the
+network, so it runs off the GUI thread, debounced, and only the newest request's numbers are shown.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, QRectF, QSize, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QColor, QFont, QHelpEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtCore import Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -24,10 +22,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QScrollArea,
-    QSizePolicy,
     QSpinBox,
-    QToolTip,
     QVBoxLayout,
     QWidget,
 )
@@ -35,146 +30,15 @@ from PySide6.QtWidgets import (
 import ddarts.nets.count
 from ..graphviz_render import LatestCall, describe_error
 from ..run_model import RunModel
-from .cell_diagram import (
-    DEFAULT_METHOD,
-    DEFAULT_THRESHOLD,
-    PARSE_METHODS,
-    parse_epoch,
-)
+from ..viewmodels.deriver import DeriverModel, DeriverResult, LatestCounts, stats_text
+from .derivation_strip import DerivationStrip
 from .export_dialog import ExportControls
-from ddarts.errors import DdartsError
-from ddarts.genotype.core import DartsGenotype, Genotype
-from ddarts.genotype.derive import derive
-from ddarts.genotype.sources import genotype_from_source
+from ddarts.genotype.core import PARSE_METHODS
 from ddarts.nets.network import INPUT_KINDS
 
-DEFAULT_CHANNELS = {"cifar": 36, "imagenet": 48}
-DATASET_CLASSES = {"cifar10": 10, "cifar100": 100, "imagenet": 1000, "digits": 10}
-DATASET_INPUT = {"cifar10": "cifar", "cifar100": "cifar", "imagenet": "imagenet", "digits": "cifar"}
 STATS_DELAY_MS = 250
-NORMAL_FILL, NORMAL_EDGE = QColor("#dbe9f6"), QColor("#4f86c0")
-REDUCTION_FILL, REDUCTION_EDGE = QColor("#fde0c5"), QColor("#d95f02")
 
 
-# ---------------------------------------------------------------------------------------------- model
-@dataclass(frozen=True)
-class DeriverResult:
-    """A derived network: which searched cell fills each position, and the genotype to build."""
-
-    source: Genotype | DartsGenotype
-    layers: int
-    filled_by: tuple[int | str, ...]  # searched cell index per position; "N"/"R" for a DARTS pair
-    genotype: Genotype  # one cell per derived position
-
-    @property
-    def reductions(self) -> tuple[int, ...]:
-        return tuple(self.genotype.reductions)
-
-
-def derive_for_panel(source: Genotype | DartsGenotype, layers: int) -> DeriverResult:
-    """Algorithm 1 for a searched multi-cell genotype, DARTS stacking for a normal/reduce pair."""
-    derivation = derive(source, layers)
-    genotype = derivation.genotype
-    if isinstance(source, DartsGenotype):
-        filled: tuple[int | str, ...] = tuple("R" if genotype.is_reduction(i) else "N" for i in range(layers))
-    else:
-        filled = tuple(derivation.plan)
-    return DeriverResult(source, layers, filled, genotype)
-
-
-def format_count(value: float, unit: str = "") -> str:
-    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= scale:
-            return f"{value / scale:.2f} {suffix}{unit}"
-    return f"{value:.0f} {unit}".rstrip()
-
-
-# ---------------------------------------------------------------------------------------------- strip
-class DerivationStrip(QWidget):
-    """One box per derived position showing the searched cell that fills it; reductions in orange."""
-
-    BOX_MIN, BOX_MAX, GAP, BOX_HEIGHT = 22, 46, 4, 34
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._filled: tuple[int | str, ...] = ()
-        self._reductions: frozenset[int] = frozenset()
-        self.setMouseTracking(True)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-
-    def set_derivation(self, filled_by: tuple[int | str, ...], reductions: tuple[int, ...]) -> None:
-        self._filled = tuple(filled_by)
-        self._reductions = frozenset(reductions)
-        self.updateGeometry()
-        self.update()
-
-    def clear(self) -> None:
-        self.set_derivation((), ())
-
-    def boxes(self) -> list[tuple[int, int | str, bool]]:
-        """(position, searched cell, is reduction) per box, as drawn."""
-        return [(i, cell, i in self._reductions) for i, cell in enumerate(self._filled)]
-
-    def _box_width(self) -> float:
-        n = len(self._filled)
-        if not n:
-            return float(self.BOX_MAX)
-        fit = (self.width() - 2 - self.GAP * (n - 1)) / n
-        return max(float(self.BOX_MIN), min(float(self.BOX_MAX), fit))
-
-    def _box_rect(self, i: int) -> QRectF:
-        width = self._box_width()
-        return QRectF(1 + i * (width + self.GAP), 1, width, self.BOX_HEIGHT)
-
-    def minimumSizeHint(self) -> QSize:
-        n = len(self._filled)
-        return QSize(2 + n * self.BOX_MIN + max(0, n - 1) * self.GAP, self.BOX_HEIGHT + 20)
-
-    def sizeHint(self) -> QSize:
-        n = len(self._filled)
-        return QSize(2 + n * 36 + max(0, n - 1) * self.GAP, self.BOX_HEIGHT + 20)
-
-    def paintEvent(self, _event: QPaintEvent) -> None:
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        if not self._filled:
-            painter.setPen(QColor("#7a8591"))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "No derived network")
-            return
-        bold = QFont(self.font())
-        bold.setBold(True)
-        small = QFont(self.font())
-        small.setPointSizeF(max(6.5, self.font().pointSizeF() * 0.8))
-        for i, cell in enumerate(self._filled):
-            rect = self._box_rect(i)
-            reduction = i in self._reductions
-            painter.setPen(QPen(REDUCTION_EDGE if reduction else NORMAL_EDGE, 2.0 if reduction else 1.2))
-            painter.setBrush(REDUCTION_FILL if reduction else NORMAL_FILL)
-            painter.drawRoundedRect(rect, 5, 5)
-            painter.setFont(bold)
-            painter.setPen(QColor("#1d2731"))
-            painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, str(cell))
-            painter.setFont(small)
-            painter.setPen(QColor("#6b7682"))
-            label = QRectF(rect.left(), rect.bottom() + 2, rect.width(), 16)
-            painter.drawText(label, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, str(i))
-        painter.end()
-
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            for i, cell in enumerate(self._filled):
-                if self._box_rect(i).contains(event.position()):
-                    kind = "reduction" if i in self._reductions else "normal"
-                    what = f"searched cell {cell}" if isinstance(cell, int) else f"the {kind} cell"
-                    QToolTip.showText(event.globalPos(), f"Position {i} ({kind}): {what}", self)
-                    return True
-            QToolTip.hideText()
-            event.ignore()
-            return True
-        return super().event(event)
-
-
-# ---------------------------------------------------------------------------------------------- panel
 class DeriverPanel(QWidget):
     """Source, parse, target depth, Algorithm 1 strip, network size and export."""
 
@@ -186,13 +50,9 @@ class DeriverPanel(QWidget):
     def __init__(self, model: RunModel, parent: QWidget | None = None):
         super().__init__(parent)
         self._model = model
-        self._source_path: Path | None = None
-        self._derivation: DeriverResult | None = None
-        self._source_genotype: Genotype | DartsGenotype | None = None
-        self._stats_cache: dict[tuple, Any] = {}
-        self._stats_key: tuple | None = None
-        self._touched: set[str] = set()
-        self._defaults_guard = False
+        self.vm = DeriverModel(describe_error)
+        self._counts = LatestCounts()
+        self._syncing = False
         self._stale = False
 
         self._stats_runner = LatestCall(self)
@@ -241,19 +101,6 @@ class DeriverPanel(QWidget):
         self.classes_spin.setRange(2, 100_000)
         self.classes_spin.setKeyboardTracking(False)
         self.strip = DerivationStrip()
-        strip_scroll = QScrollArea()
-        strip_scroll.setWidget(self.strip)
-        strip_scroll.setWidgetResizable(True)
-        strip_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        strip_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        strip_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        strip_scroll.setFixedHeight(self.strip.BOX_HEIGHT + 40)
-        legend = QLabel(
-            f'<span style="color:{NORMAL_EDGE.name()}">■</span> normal &nbsp; '
-            f'<span style="color:{REDUCTION_EDGE.name()}">■</span> reduction &nbsp; '
-            '<span style="color:#6b7682">box: searched cell that fills the position · below: position</span>'
-        )
-        legend.setTextFormat(Qt.TextFormat.RichText)
         self.stats_label = QLabel("–")
         self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.stats_label.setWordWrap(True)
@@ -297,8 +144,8 @@ class DeriverPanel(QWidget):
         options.addLayout(form_right)
         options.addStretch(1)
         derived_rows.addLayout(options)
-        derived_rows.addWidget(strip_scroll)
-        derived_rows.addWidget(legend)
+        derived_rows.addWidget(self.strip.scroll_area())
+        derived_rows.addWidget(self.strip.legend())
         stats_row = QHBoxLayout()
         stats_row.addWidget(self.stats_label, 1)
         stats_row.addWidget(self.stats_busy)
@@ -319,12 +166,12 @@ class DeriverPanel(QWidget):
         self.export.browse_requested.connect(self._browse_export)
         self.export.finished.connect(self.export_finished)
         self.export.failed.connect(self.export_failed)
-        self.method_combo.currentTextChanged.connect(lambda _t: self._recompute(reload=True))
-        self.threshold_spin.valueChanged.connect(lambda _v: self._recompute(reload=True))
-        self.input_combo.currentTextChanged.connect(self._on_input_kind)
+        self.method_combo.currentTextChanged.connect(lambda _t: self._on_parse_edited())
+        self.threshold_spin.valueChanged.connect(lambda _v: self._on_parse_edited())
+        self.input_combo.currentTextChanged.connect(lambda kind: self._on_option_edited("input_kind", kind))
         for name, spin in (("layers", self.layers_spin), ("channels", self.channels_spin),
                            ("classes", self.classes_spin)):
-            spin.valueChanged.connect(lambda _v, name=name: self._on_option_edited(name))
+            spin.valueChanged.connect(lambda value, name=name: self._on_option_edited(name, value))
         model.run_replaced.connect(self._on_run_replaced)
         model.genotype_changed.connect(self._on_run_genotype_changed)
 
@@ -334,15 +181,15 @@ class DeriverPanel(QWidget):
     @property
     def source_path(self) -> Path | None:
         """The file or run folder derived from; None for the run on show."""
-        return self._source_path
+        return self.vm.source_path
 
     def set_source_path(self, path: str | Path) -> None:
         """Derive from a genotype file (JSON or legacy text) or a run folder."""
-        self._source_path = Path(path)
+        self.vm.source_path = Path(path)
         self._recompute(reload=True)
 
     def use_current_run(self) -> None:
-        self._source_path = None
+        self.vm.source_path = None
         self._recompute(reload=True)
 
     def set_layers(self, n: int) -> None:
@@ -351,7 +198,7 @@ class DeriverPanel(QWidget):
     @property
     def derivation(self) -> DeriverResult | None:
         """The valid derivation on show, None while the inputs are invalid."""
-        return self._derivation
+        return self.vm.derivation
 
     @property
     def message(self) -> str:
@@ -361,7 +208,7 @@ class DeriverPanel(QWidget):
     @property
     def stats(self) -> Any:
         """NetworkStats of the derivation on show, None while computing or invalid."""
-        return self._stats_cache.get(self._stats_key) if self._stats_key is not None else None
+        return self._counts.current
 
     @property
     def stats_busy_visible(self) -> bool:
@@ -378,13 +225,13 @@ class DeriverPanel(QWidget):
     def export_to(self, folder: str | Path) -> Path | None:
         """Export the derived network in the background (into a new subfolder when `folder` is not
         empty); progress goes to the bar. Returns the output folder, None when nothing was started."""
-        derivation = self._derivation
+        derivation = self.vm.derivation
         if derivation is None:
             self.export.show_box(QMessageBox.Icon.Warning, "Nothing to export",
                                  self.message or "There is no valid derived network to export.")
             return None
         return self.export.export(derivation.genotype, folder, layers_label=derivation.layers,
-                                  source=self._describe_source(derivation), **self._network_options())
+                                  source=self.vm.describe_source(), **self.vm.network_options())
 
     def shutdown(self) -> None:
         """Wait for background work (a count, an export); called on close and when the application quits."""
@@ -397,29 +244,38 @@ class DeriverPanel(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
-    # ------------------------------------------------------------------ source
-    def _on_run_replaced(self) -> None:
-        config = self._model.state.config or {}
-        self._defaults_guard = True
+    # ------------------------------------------------------------------ model → widgets
+    def _sync_widgets(self) -> None:
+        """Show the view model's inputs without treating the changes as the user's edits."""
+        vm = self.vm
+        self._syncing = True
         try:
-            method = config.get("parse", DEFAULT_METHOD)
-            self.method_combo.setCurrentText(method if method in PARSE_METHODS else DEFAULT_METHOD)
-            threshold = config.get("threshold", DEFAULT_THRESHOLD)
-            self.threshold_spin.setValue(float(threshold) if isinstance(threshold, (int, float))
-                                         else DEFAULT_THRESHOLD)
-            dataset = config.get("dataset")
-            if "classes" not in self._touched and dataset in DATASET_CLASSES:
-                self.classes_spin.setValue(DATASET_CLASSES[dataset])
-            if dataset in DATASET_INPUT and "input" not in self._touched:
-                self.input_combo.setCurrentText(DATASET_INPUT[dataset])
+            self.method_combo.setCurrentText(vm.method)
+            self.threshold_spin.setValue(vm.threshold)
+            self.layers_spin.setValue(int(vm.layers))
+            self.input_combo.setCurrentText(vm.input_kind)
+            self.channels_spin.setValue(int(vm.channels))
+            self.classes_spin.setValue(int(vm.classes))
+            self.method_combo.setEnabled(vm.method_enabled)
+            self.threshold_spin.setEnabled(vm.threshold_enabled)
+            self.source_edit.setText(vm.source_text)
+            self.source_info.setText(vm.source_info)
+            if bool(self.layers_spin.property("invalid")) != vm.layers_invalid:
+                self.layers_spin.setProperty("invalid", vm.layers_invalid)
+                self.layers_spin.style().unpolish(self.layers_spin)
+                self.layers_spin.style().polish(self.layers_spin)
         finally:
-            self._defaults_guard = False
-        self._apply_defaults()
-        if self._source_path is None:
+            self._syncing = False
+
+    # ------------------------------------------------------------------ widgets → model
+    def _on_run_replaced(self) -> None:
+        self.vm.run_replaced(self._model.state.config)
+        self._sync_widgets()
+        if self.vm.source_path is None:
             self._recompute(reload=True)
 
     def _on_run_genotype_changed(self) -> None:
-        if self._source_path is not None:
+        if self.vm.source_path is not None:
             return
         if self.isVisible():
             self._recompute(reload=True)
@@ -430,112 +286,45 @@ class DeriverPanel(QWidget):
         super().showEvent(event)
         if self._stale:
             self._stale = False
-            if self._source_path is None:
+            if self.vm.source_path is None:
                 self._recompute(reload=True)
 
-    def _load_source(self) -> Genotype | DartsGenotype:
-        """The searched genotype; DdartsError when there is none or it is invalid."""
-        method, threshold = self.method_combo.currentText(), float(self.threshold_spin.value())
-        if self._source_path is not None:
-            is_folder = self._source_path.is_dir()
-            self.method_combo.setEnabled(is_folder or not self._source_path.exists())
-            self.threshold_spin.setEnabled(is_folder and method != "darts")
-            self.source_edit.setText(str(self._source_path))
-            return genotype_from_source(self._source_path, method, threshold)
-        self.method_combo.setEnabled(True)
-        self.threshold_spin.setEnabled(method != "darts")
-        state = self._model.state
-        where = self._model.run_dir or state.run_dir
-        self.source_edit.setText(f"Current run{': ' + str(where) if where else ''}")
-        if state.alphas:
-            return parse_epoch(state, max(state.alphas), method, threshold)
-        if state.genotypes:
-            epoch = max(e for e, _ in state.genotypes)
-            stored = {m: g for (e, m), g in state.genotypes.items() if e == epoch}
-            return stored.get(method) or stored[sorted(stored)[0]]
-        if state.final_genotypes:
-            finals = state.final_genotypes
-            return finals.get(method) or finals[sorted(finals)[0]]
-        raise DdartsError("the current run has no genotype yet: wait for its first epoch, "
-                          "or pick a genotype file or another run folder")
+    def _on_parse_edited(self) -> None:
+        if self._syncing:
+            return
+        self.vm.set_parse(self.method_combo.currentText(), float(self.threshold_spin.value()))
+        self._recompute(reload=True)
+
+    def _on_option_edited(self, name: str, value: Any) -> None:
+        if self._syncing:
+            return
+        self.vm.edit(name, value)
+        self._recompute(reload=False)
 
     def _browse_file(self) -> None:
-        start = str(self._source_path.parent) if self._source_path else ""
-        path, _filter = QFileDialog.getOpenFileName(
-            self, "Genotype file", start, "Genotype files (*.json *.txt *.py);;All files (*)")
-        if path:
-            self.set_source_path(path)
+        path = self.vm.source_path
+        chosen, _filter = QFileDialog.getOpenFileName(
+            self, "Genotype file", str(path.parent) if path else "", "Genotype files (*.json *.txt *.py);;All files (*)")
+        if chosen:
+            self.set_source_path(chosen)
 
     def _browse_folder(self) -> None:
-        start = str(self._source_path) if self._source_path else ""
-        path = QFileDialog.getExistingDirectory(self, "Search run folder", start)
-        if path:
-            self.set_source_path(path)
-
-    # ------------------------------------------------------------------ options
-    def _on_option_edited(self, name: str) -> None:
-        if not self._defaults_guard:
-            self._touched.add(name)
-        self._recompute(reload=False)
-
-    def _on_input_kind(self, _kind: str) -> None:
-        if not self._defaults_guard:
-            self._touched.add("input")
-        self._apply_defaults()
-        self._recompute(reload=False)
-
-    def _apply_defaults(self) -> None:
-        """Depth, width and classes follow the input kind and source until the user sets them."""
-        kind = self.input_combo.currentText()
-        self._defaults_guard = True
-        try:
-            if "channels" not in self._touched:
-                self.channels_spin.setValue(DEFAULT_CHANNELS.get(kind, 36))
-            if "classes" not in self._touched and not (self._model.state.config or {}).get("dataset"):
-                self.classes_spin.setValue(1000 if kind == "imagenet" else 10)
-            if "layers" not in self._touched:
-                darts_pair = isinstance(self._source_genotype, DartsGenotype)
-                self.layers_spin.setValue(20 if darts_pair and kind == "cifar" else 14)
-        finally:
-            self._defaults_guard = False
-
-    def _network_options(self) -> dict[str, Any]:
-        return {"init_channels": int(self.channels_spin.value()), "num_classes": int(self.classes_spin.value()),
-                "input_kind": self.input_combo.currentText()}
+        path = self.vm.source_path
+        chosen = QFileDialog.getExistingDirectory(self, "Search run folder", str(path) if path else "")
+        if chosen:
+            self.set_source_path(chosen)
 
     # ------------------------------------------------------------------ recompute
     def _recompute(self, reload: bool) -> None:
-        if self._defaults_guard:
+        if self._syncing:
             return
-        if reload:
-            try:
-                genotype = self._load_source()
-            except (DdartsError, ValueError, OSError) as exc:
-                self._source_genotype = None
-                self._mark_invalid(self.layers_spin, False)
-                self._fail(describe_error(exc))
-                self.source_info.setText("")
-                return
-            kind_changed = type(genotype) is not type(self._source_genotype)
-            self._source_genotype = genotype
-            if kind_changed:
-                self._apply_defaults()
-            self.source_info.setText(self._describe_genotype(genotype))
-        if self._source_genotype is None:
+        ok = self.vm.recompute(self._model.state, self._model.run_dir or self._model.state.run_dir, reload)
+        self._sync_widgets()
+        if not ok:
+            if self.vm.message:
+                self._fail(self.vm.message)
             return
-        try:
-            derivation = derive_for_panel(self._source_genotype, int(self.layers_spin.value()))
-        except (DdartsError, ValueError) as exc:
-            self._mark_invalid(self.layers_spin, True)
-            self._fail(describe_error(exc))
-            return
-        self._mark_invalid(self.layers_spin, False)
-        try:
-            derivation.genotype.check_buildable()
-        except DdartsError as exc:
-            self._fail(describe_error(exc))
-            return
-        self._derivation = derivation
+        derivation = self.vm.derivation
         self.message_label.hide()
         self.message_label.setText("")
         self.strip.set_derivation(derivation.filled_by, derivation.reductions)
@@ -543,16 +332,8 @@ class DeriverPanel(QWidget):
         self._request_stats(derivation)
         self.derivation_changed.emit()
 
-    @staticmethod
-    def _mark_invalid(widget: QWidget, invalid: bool) -> None:
-        if bool(widget.property("invalid")) != invalid:
-            widget.setProperty("invalid", invalid)
-            widget.style().unpolish(widget)
-            widget.style().polish(widget)
-
     def _fail(self, message: str) -> None:
-        self._derivation = None
-        self._stats_key = None
+        self._counts.want(None)
         self._stats_timer.stop()
         self._stats_job = None
         self._stats_runner.cancel()
@@ -564,34 +345,15 @@ class DeriverPanel(QWidget):
         self.export.set_available(False)
         self.derivation_changed.emit()
 
-    def _describe_genotype(self, genotype: Genotype | DartsGenotype) -> str:
-        if isinstance(genotype, DartsGenotype):
-            text = "DARTS-format genotype: one normal and one reduce cell, stacked to the chosen depth"
-        else:
-            reductions = ", ".join(str(r) for r in genotype.reductions) or "none"
-            text = f"{genotype.n_cells} searched cells, reductions at {reductions}"
-            if genotype.method:
-                at = f" at {genotype.threshold:.2f}" if genotype.threshold is not None else ""
-                text += f" · {genotype.method} parse{at}"
-        if genotype.source:
-            text += f" · from {genotype.source}"
-        return text
-
-    def _describe_source(self, derivation: DeriverResult) -> str:
-        base = derivation.source.source or (str(self._source_path) if self._source_path else "current run")
-        return f"{base}, derived to {derivation.layers} layers"
-
     # ------------------------------------------------------------------ statistics
     def _request_stats(self, derivation: DeriverResult) -> None:
-        options = self._network_options()
-        genotype = derivation.genotype
-        key = (genotype.cells, genotype.reductions, genotype.concat, tuple(sorted(options.items())))
-        self._stats_key = key
-        if key in self._stats_cache:
+        key, options, genotype = self.vm.stats_key(), self.vm.network_options(), derivation.genotype
+        cached = self._counts.want(key)
+        if cached is not None:
             self._stats_timer.stop()
             self._stats_job = None
             self._stats_runner.cancel()
-            self._show_stats(self._stats_cache[key])
+            self._show_stats(cached)
             return
 
         def job() -> tuple[tuple, Any]:
@@ -604,25 +366,18 @@ class DeriverPanel(QWidget):
 
     def _submit_stats(self) -> None:
         job, self._stats_job = self._stats_job, None
-        if job is not None:
+        if job is not None and self._counts.take_pending() is not None:
             self._stats_runner.submit(job)
 
     @Slot(int, object)
     def _on_stats(self, _request_id: int, result: Any) -> None:
         key, stats = result
-        self._stats_cache[key] = stats
-        if key == self._stats_key:
+        if self._counts.done(key, stats):
             self._show_stats(stats)
 
     def _show_stats(self, stats: Any) -> None:
         self.stats_busy.hide()
-        aux = stats.params - stats.params_without_aux
-        text = f"Parameters: <b>{format_count(stats.params_without_aux)}</b>"
-        if aux > 0:
-            text += f" ({format_count(stats.params)} with the auxiliary head)"
-        size = "×".join(str(d) for d in stats.input_size)
-        text += f" · Multiply-adds: <b>{format_count(stats.macs)}</b> · input {size}"
-        self.stats_label.setText(text)
+        self.stats_label.setText(stats_text(stats))
         self.stats_ready.emit()
 
     @Slot(int, str)
@@ -634,7 +389,7 @@ class DeriverPanel(QWidget):
 
     # ------------------------------------------------------------------ export
     def _browse_export(self) -> None:
-        if self._derivation is None:
+        if self.vm.derivation is None:
             return
         folder = self.export.choose_folder()
         if folder is not None:

@@ -19,13 +19,15 @@ CURVES = (
 
 class LossPlot(PlotPanel):
     def __init__(self, model: RunModel, parent: QWidget | None = None):
-        super().__init__(model, "Losses", parent)
+        super().__init__(model, "Losses", parent, integer_x=True, tooltip=(
+            "How well the supernet fits: cross-entropy on the weight split (train) and on the α split (val), "
+            "and the mean over cells of each cell's loss terms L_01 and L_AB (right axis) and total L_T."))
         self.x_mode = self.add_x_mode()
         self.options.addStretch(1)
         self.right_view = self.add_right_axis("L_01, L_AB")
         for key, name, color, dash, right in CURVES:
             self.add_curve(key, name, color, dash=dash, width=1.6, view=self.right_view if right else None)
-        self.plot.setLabel("left", "L_CE, L_T")
+        self.set_label("left", "L_CE, L_T")
         self.refresh()
 
     def x_label(self) -> str:
@@ -34,7 +36,7 @@ class LossPlot(PlotPanel):
     def redraw(self) -> None:
         state = self.model.state
         per_epoch = self.x_mode.currentData() == X_EPOCHS
-        self.plot.setLabel("bottom", "epoch" if per_epoch else "step")
+        self.set_label("bottom", "epoch" if per_epoch else "step")
         steps = state.step_series("step")
         step_epochs = state.step_series("epoch")
         means = {

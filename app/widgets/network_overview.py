@@ -16,16 +16,10 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
 from ..graphviz_render import GraphvizRenderer, describe_error
 from ..run_model import RunModel
-from .cell_diagram import (
-    DEFAULT_METHOD,
-    DEFAULT_THRESHOLD,
-    PARSE_METHODS,
-    parse_epoch,
-    per_cell,
-)
+from ..viewmodels.cell_view import network_caption, network_header, per_cell
 from .svg_view import SvgView
 from ddarts.errors import DdartsError
-from ddarts.genotype.core import Genotype
+from ddarts.genotype.core import PARSE_METHODS, Genotype
 from ddarts.genotype.diagram import network_dot
 
 _CELL_TITLE = re.compile(r"cell\s*_?(\d+)")
@@ -132,29 +126,12 @@ class NetworkOverview(QWidget):
         self._shown_key = None
         self._refresh()
 
-    def _settings(self) -> tuple[str, float]:
-        config = self._model.state.config or {}
-        method = self._method or config.get("parse") or DEFAULT_METHOD
-        threshold = self._threshold if self._threshold is not None else config.get("threshold", DEFAULT_THRESHOLD)
-        return (method if method in PARSE_METHODS else DEFAULT_METHOD), float(threshold)
-
     def _resolve(self) -> tuple[Genotype | None, str]:
-        state = self._model.state
-        method, threshold = self._settings()
-        if state.alphas:
-            epoch = max(state.alphas)
-            at = "" if method == "darts" else f" at {threshold:.2f}"
-            return parse_epoch(state, epoch, method, threshold), f"{method} parse{at} · epoch {epoch + 1}"
-        if state.genotypes:
-            epoch = max(e for e, _ in state.genotypes)
-            stored = {m: g for (e, m), g in state.genotypes.items() if e == epoch}
-            chosen = method if method in stored else sorted(stored)[0]
-            return stored[chosen], f"stored {chosen} parse · epoch {epoch + 1}"
-        if state.final_genotypes:
-            finals = state.final_genotypes
-            chosen = method if method in finals else sorted(finals)[0]
-            return finals[chosen], f"final {chosen} parse"
-        return None, ""
+        """The newest genotype of the run with this view's parse settings (None: the run's own)."""
+        choice = self._model.state.genotype_for(None, self._method, self._threshold)
+        if choice is None:
+            return None, ""
+        return choice.genotype, network_caption(choice)
 
     def _refresh(self) -> None:
         try:
@@ -169,8 +146,7 @@ class NetworkOverview(QWidget):
             self.header.setText("Network")
             self._show_message("The network overview appears once the search has finished its first epoch.")
             return
-        reductions = ", ".join(str(r) for r in genotype.reductions) or "none"
-        self.header.setText(f"Network · {genotype.n_cells} cells (reductions {reductions}) · {where}")
+        self.header.setText(network_header(genotype, where))
         key = (genotype.cells, genotype.reductions)
         if key == self._shown_key:
             return

@@ -6,6 +6,8 @@ panel redraws only when the RunState version moved, so a busy search costs the G
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
@@ -48,6 +50,24 @@ def epoch_means(epochs: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.
     return present + 1.0, means
 
 
+def literal(text: str) -> str:
+    """pyqtgraph draws titles, labels and legend entries as HTML: escape them so "σ < 0.1" reads as written."""
+    return html.escape(text, quote=False)
+
+
+class IntegerAxis(pg.AxisItem):
+    """An axis for steps and epochs: ticks only at whole numbers (never 1.2, 1.4, …)."""
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list:  # noqa: N802 - pyqtgraph API
+        levels = [(spacing, [v for v in values if float(v).is_integer()])
+                  for spacing, values in super().tickValues(minVal, maxVal, size) if spacing >= 1]
+        levels = [(spacing, values) for spacing, values in levels if values]
+        if not levels:
+            first, last = int(np.ceil(minVal)), int(np.floor(maxVal))
+            levels = [(1.0, [float(v) for v in range(first, last + 1)])] if last >= first else []
+        return levels
+
+
 def format_value(value: float) -> str:
     if value is None or not np.isfinite(value):
         return "–"
@@ -59,18 +79,22 @@ def format_value(value: float) -> str:
 class PlotPanel(QWidget):
     """A titled pyqtgraph plot with an options row on top and a read-out of the values under the mouse."""
 
-    def __init__(self, model: RunModel, title: str, parent: QWidget | None = None):
+    def __init__(self, model: RunModel, title: str, parent: QWidget | None = None, *, integer_x: bool = False,
+                 tooltip: str = ""):
         super().__init__(parent)
         self.model = model
         self._version = -1
         self._curves: dict[str, pg.PlotDataItem] = {}
+        self._names: dict[str, str] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 2)
         layout.setSpacing(2)
         self.options = QHBoxLayout()
         self.options.setContentsMargins(4, 0, 4, 0)
         layout.addLayout(self.options)
-        self.plot = pg.PlotWidget(title=title)
+        axes = {"bottom": IntegerAxis("bottom")} if integer_x else None
+        self.plot = pg.PlotWidget(title=literal(title), axisItems=axes)
+        self.plot.setToolTip(tooltip)
         self.plot.showGrid(x=True, y=True, alpha=0.25)
         self.plot.setMenuEnabled(True)
         for side in ("left", "bottom", "right"):
@@ -79,6 +103,7 @@ class PlotPanel(QWidget):
                                           pen=pg.mkPen("#c8cdd2"))
         layout.addWidget(self.plot, 1)
         self.readout = QLabel(" ")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.readout.setObjectName("hoverReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.readout)
@@ -107,11 +132,12 @@ class PlotPanel(QWidget):
         pen = pg.mkPen(color, width=width, style=Qt.PenStyle.DashLine if dash else Qt.PenStyle.SolidLine)
         kwargs = {"symbol": symbol, "symbolSize": 6, "symbolBrush": color, "symbolPen": None} if symbol else {}
         if view is None:
-            item = self.plot.plot([], [], name=name, pen=pen, **kwargs)
+            item = self.plot.plot([], [], name=literal(name), pen=pen, **kwargs)
         else:
-            item = pg.PlotDataItem([], [], name=name, pen=pen, **kwargs)
+            item = pg.PlotDataItem([], [], name=literal(name), pen=pen, **kwargs)
             view.addItem(item)
-            self.legend.addItem(item, name)
+            self.legend.addItem(item, literal(name))
+        self._names[key] = name
         item.setClipToView(True)
         item.setDownsampling(auto=True, method="peak")
         self._curves[key] = item
@@ -139,6 +165,28 @@ class PlotPanel(QWidget):
 
     def curve(self, key: str) -> pg.PlotDataItem:
         return self._curves[key]
+
+    def curve_name(self, key: str) -> str:
+        """The curve's name as the user reads it (the legend gets it HTML-escaped)."""
+        return self._names[key]
+
+    def rename_curve(self, key: str, name: str) -> None:
+        self._names[key] = name
+        item = self._curves[key]
+        item.opts["name"] = literal(name)
+        for sample, label in self.legend.items:
+            if sample.item is item:
+                label.setText(literal(name))
+
+    def legend_texts(self) -> list[str]:
+        """The legend entries as drawn (plain text)."""
+        return [label.item.toPlainText() for _sample, label in self.legend.items]
+
+    def set_title(self, text: str) -> None:
+        self.plot.setTitle(literal(text))
+
+    def set_label(self, side: str, text: str) -> None:
+        self.plot.setLabel(side, literal(text))
 
     def curve_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The full data given to a curve (not the downsampled view): tests and read-outs use it."""
@@ -200,7 +248,7 @@ class PlotPanel(QWidget):
             if i > 0 and abs(xs[i - 1] - x) < abs(xs[i] - x):
                 i -= 1
             nearest_x = xs[i] if nearest_x is None else nearest_x
-            parts.append(f"{item.name()} {format_value(ys[i])}")
+            parts.append(f"{self._names[key]} {format_value(ys[i])}")
         if not parts:
             return " "
         return f"{self.x_label()} {nearest_x:g}:  " + "   ".join(parts)

@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import math
 
 from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from ..run_model import RunModel
+from ..viewmodels.run_overview import format_duration
 from .progress_panel import ProgressPanel
 
 STATUS_TEXT = {
     "new": "idle", "preparing": "preparing data", "running": "running", "paused": "paused",
     "stopped": "stopped (resumable)", "finished": "finished", "failed": "failed",
 }
-
-
-def format_duration(seconds: float | None) -> str:
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return "–"
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class RunStatusBar(QStatusBar):

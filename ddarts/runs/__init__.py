@@ -4,9 +4,10 @@
 into events, and `RunState` accumulates events for views. Layout: docs/run-folder.md.
 """
 
+from ddarts.runs.columns import ColumnTable
 from ddarts.runs.reader import RunReader
 from ddarts.runs.recorded import recorded_search
-from ddarts.runs.state import STATUSES, ColumnTable, RunState
+from ddarts.runs.state import STATUSES, RunState
 from ddarts.runs.writer import RunWriter
 from ddarts.runtime.folders import (
     ALPHAS_DIR,

@@ -12,7 +12,12 @@ from typing import Any, Iterable
 import numpy as np
 
 from ddarts.genotype.core import Genotype
+from ddarts.genotype.parse import op_shares, parse_alphas
+from ddarts.runs.choice import GenotypeChoice, parse_settings, pick_stored
+from ddarts.runs.columns import ColumnTable
+from ddarts.runs.checks import event_problem
 from ddarts.search.events import (
+    AlphaLive,
     AlphaSnapshot,
     CheckpointSaved,
     DatasetProgress,
@@ -26,6 +31,7 @@ from ddarts.search.events import (
     StepMetrics,
     Stopped,
 )
+from ddarts.space.ops import reduction_positions
 
 STATUSES = ("new", "preparing", "running", "paused", "stopped", "finished", "failed")
 
@@ -34,84 +40,10 @@ STEP_PER_CELL = ("l01", "mc", "l_ab", "l_t")
 EPOCH_SCALARS = ("epoch", "train_loss", "train_acc", "val_loss", "val_acc", "dominant_share", "low_share",
                  "elapsed_s")
 EPOCH_PER_CELL = ("dominant_share_per_cell", "low_share_per_cell", "mc", "l_ab")
-
-
-class ColumnTable:
-    """Growable columnar float64 storage: appends are amortised O(1) and series are views, not copies.
-
-    Scalar columns are 1-D; per-cell columns are 2-D (rows x cells) and an empty tuple (e.g. `mc`
-    with loss="fair") is stored as a row of NaN so every column keeps one row per record.
-    """
-
-    def __init__(self, scalars: tuple[str, ...], per_cell: tuple[str, ...], capacity: int = 256):
-        self._scalars = scalars
-        self._per_cell = per_cell
-        self._capacity = capacity
-        self._rows = 0
-        self._width: int | None = None
-        self._data: dict[str, np.ndarray] = {name: np.empty(capacity) for name in scalars}
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return self._scalars + self._per_cell
-
-    @property
-    def width(self) -> int | None:
-        """Number of cells of the per-cell columns (None until known)."""
-        return self._width
-
-    def set_width(self, width: int) -> None:
-        if self._width is None:
-            self._width = width
-            for name in self._per_cell:
-                self._data[name] = np.full((self._capacity, width), np.nan)
-        elif width != self._width:
-            raise ValueError(f"per-cell metrics have {width} cells, earlier records had {self._width}")
-
-    def __len__(self) -> int:
-        return self._rows
-
-    def append(self, scalars: dict[str, float], per_cell: dict[str, tuple[float, ...]]) -> None:
-        for name, values in per_cell.items():
-            if values:
-                self.set_width(len(values))
-        if self._rows == self._capacity:
-            self._grow()
-        row = self._rows
-        for name in self._scalars:
-            self._data[name][row] = scalars[name]
-        if self._width is not None:
-            for name in self._per_cell:
-                values = per_cell.get(name, ())
-                if values and len(values) != self._width:
-                    raise ValueError(f"{name} has {len(values)} cells, expected {self._width}")
-                self._data[name][row] = values if values else np.nan
-        self._rows += 1
-
-    def _grow(self) -> None:
-        self._capacity *= 2
-        for name, array in self._data.items():
-            grown = np.full((self._capacity,) + array.shape[1:], np.nan)
-            grown[: self._rows] = array[: self._rows]
-            self._data[name] = grown
-
-    def truncate(self, keep: np.ndarray) -> None:
-        """Keep only the rows where the boolean mask `keep` (length len(self)) is true."""
-        kept = int(keep.sum())
-        for name, array in self._data.items():
-            array[:kept] = array[: self._rows][keep]
-        self._rows = kept
-
-    def series(self, name: str) -> np.ndarray:
-        if name not in self._data and name in self._per_cell:
-            return np.empty((self._rows, 0))  # no cell count known yet
-        try:
-            array = self._data[name]
-        except KeyError:
-            raise KeyError(f"unknown series {name!r}; known: {', '.join(self.names)}") from None
-        view = array[: self._rows]
-        view.flags.writeable = False
-        return view
+SHARE_SCALARS = ("step", "epoch", "dominant_share", "low_share")
+SHARE_PER_CELL = ("dominant_share_per_cell", "low_share_per_cell")
+PARSE_CACHE_SIZE = 64
+"""Parsed genotypes kept per state (epoch × method × threshold): enough to scrub through a run."""
 
 
 class RunState:
@@ -140,12 +72,19 @@ class RunState:
         self.epochs = ColumnTable(EPOCH_SCALARS, EPOCH_PER_CELL, capacity=64)
         self.alphas: dict[int, np.ndarray] = {}
         self.alpha_mixing: str | None = None
+        self.live_alpha: AlphaLive | None = None
+        """The newest α between epoch ends (None once an epoch's snapshot is newer)."""
+        self.shares = ColumnTable(SHARE_SCALARS, SHARE_PER_CELL)
+        """Dominant (σ > 0.9) and low (σ < 0.1) op shares of every α seen, live or at epoch ends, by step."""
         self.genotypes: dict[tuple[int, str], Genotype] = {}
         self.final_genotypes: dict[str, Genotype] = {}
         self.last_checkpoint: CheckpointSaved | None = None
         self.failure: Failed | None = None
         self.dataset: DatasetProgress | None = None
         self.version: int = 0
+        self.problems: list[str] = []
+        """Events skipped because they did not fit the run (damaged or foreign records)."""
+        self._parsed: dict[tuple[int, str, float], Genotype] = {}
 
     @classmethod
     def from_events(cls, events: Iterable[Event], **kwargs: Any) -> "RunState":
@@ -172,6 +111,16 @@ class RunState:
         return max(self.alphas) if self.alphas else None
 
     @property
+    def current_alphas(self) -> tuple[np.ndarray, int, bool] | None:
+        """The newest α of the run, live or from an epoch end: (α, 0-based epoch, is live); None before any."""
+        if self.live_alpha is not None:
+            return self.live_alpha.alphas, self.live_alpha.epoch, True
+        if self.alphas:
+            epoch = max(self.alphas)
+            return self.alphas[epoch], epoch, False
+        return None
+
+    @property
     def progress(self) -> float:
         """Fraction of the planned steps done, in [0, 1]."""
         if not self.total_steps:
@@ -182,13 +131,76 @@ class RunState:
     def reduction_mask(self) -> tuple[bool, ...]:
         return tuple(i in self.reductions for i in range(self.n_cells or 0))
 
+    # ------------------------------------------------------------------ genotypes
+    def genotype_epochs(self) -> list[int]:
+        """Epochs a genotype can be shown for: those with α, else those with a stored genotype."""
+        if self.alphas:
+            return sorted(self.alphas)
+        return sorted({epoch for epoch, _ in self.genotypes})
+
+    def parse_epoch(self, epoch: int | None, method: str, threshold: float) -> Genotype:
+        """All cells' genotype from the α of one epoch (None: the live α), parsed once per method and threshold."""
+        live = self.live_alpha
+        key = (epoch if epoch is not None else -1 - live.step, method, round(float(threshold), 6))
+        genotype = self._parsed.get(key)
+        if genotype is None:
+            alphas = self.alphas[epoch] if epoch is not None else live.alphas
+            reductions = tuple(self.reductions) or reduction_positions(int(alphas.shape[0]))
+            mixing = self.alpha_mixing or self.config.get("mixing") or "sigmoid"
+            genotype = parse_alphas(alphas, method, threshold, reductions, mixing=mixing)
+            if len(self._parsed) >= PARSE_CACHE_SIZE:
+                self._parsed.pop(next(iter(self._parsed)))
+            self._parsed[key] = genotype
+        return genotype
+
+    def genotype_for(self, epoch: int | None = None, method: str | None = None, threshold: float | None = None,
+                     *, final_first: bool = False) -> GenotypeChoice | None:
+        """The genotype of `epoch` (None: the newest, live α included) parsed with `method`/`threshold`
+        (None: the run's).
+
+        α is parsed when the epoch has one, else the engine's stored genotype of that epoch is used, and
+        a run with neither shows its final genotypes. `final_first` prefers the final genotypes (export).
+        None when the run has no genotype yet; GenotypeError/ValueError for unusable α.
+        """
+        method, threshold = parse_settings(self.config, method, threshold)
+        if final_first and self.final_genotypes:
+            return self._final(method)
+        if epoch is None and self.live_alpha is not None:
+            live = self.live_alpha
+            return GenotypeChoice(self.parse_epoch(None, method, threshold), live.epoch, "live", method, threshold,
+                                  live.step)
+        epochs = self.genotype_epochs()
+        if epoch is None and epochs:
+            epoch = epochs[-1]
+        if epoch is not None and epoch in self.alphas:
+            return GenotypeChoice(self.parse_epoch(epoch, method, threshold), epoch, "alpha", method, threshold)
+        if epoch is not None:
+            picked = pick_stored({m: g for (e, m), g in self.genotypes.items() if e == epoch}, method)
+            return GenotypeChoice(picked[1], epoch, "stored", picked[0], None) if picked else None
+        return self._final(method)
+
+    def _final(self, method: str) -> GenotypeChoice | None:
+        picked = pick_stored(self.final_genotypes, method)
+        return GenotypeChoice(picked[1], None, "final", picked[0], None) if picked else None
+
     # ------------------------------------------------------------------ events
-    def apply(self, event: Event) -> None:
+    def apply(self, event: Event) -> bool:
+        """Apply one event; one that does not fit the run (ddarts.runs.checks) is skipped and its reason kept
+        in `problems`, so a damaged folder never reaches a view. Returns whether the event was applied."""
         handler = _HANDLERS.get(type(event))
         if handler is None:
             raise TypeError(f"RunState cannot apply {type(event).__name__}")
-        handler(self, event)
+        problem = event_problem(event, self.n_cells)
+        if problem is not None:
+            self.problems.append(f"{type(event).__name__} skipped: {problem}")
+            return False
+        try:
+            handler(self, event)
+        except ValueError as exc:  # e.g. per-cell widths that disagree before any start record said the count
+            self.problems.append(f"{type(event).__name__} skipped: {exc}")
+            return False
         self.version += 1
+        return True
 
     def _on_start(self, event: RunStarted) -> None:
         if event.resumed:
@@ -211,6 +223,7 @@ class RunState:
         self.failure = None
         self.steps.set_width(event.n_cells)
         self.epochs.set_width(event.n_cells)
+        self.shares.set_width(event.n_cells)
 
     def _clear_history(self) -> None:
         """A fresh (not resumed) start replaces whatever run was applied before; dataset progress stays."""
@@ -218,6 +231,9 @@ class RunState:
         self.epochs = ColumnTable(EPOCH_SCALARS, EPOCH_PER_CELL, capacity=64)
         self.alphas = {}
         self.alpha_mixing = None
+        self.live_alpha = None
+        self.shares = ColumnTable(SHARE_SCALARS, SHARE_PER_CELL)
+        self._parsed = {}
         self.genotypes = {}
         self.final_genotypes = {}
         self.last_checkpoint = None
@@ -233,6 +249,10 @@ class RunState:
         if len(self.epochs):
             self.epochs.truncate(self.epochs.series("epoch") < start_epoch)
         self.alphas = {e: a for e, a in self.alphas.items() if e < start_epoch}
+        self.live_alpha = None
+        if len(self.shares):
+            self.shares.truncate(self.shares.series("step") <= start_step)
+        self._parsed = {}
         self.genotypes = {k: g for k, g in self.genotypes.items() if 0 <= k[0] < start_epoch}
         self.final_genotypes = {}
 
@@ -280,6 +300,25 @@ class RunState:
         alphas.flags.writeable = False
         self.alphas[event.epoch] = alphas
         self.alpha_mixing = event.mixing
+        self._parsed = {k: g for k, g in self._parsed.items() if k[0] != event.epoch}
+        if self.live_alpha is not None and self.live_alpha.step <= event.step:
+            self.live_alpha = None
+        self._add_shares(event.epoch, event.step, alphas, event.mixing)
+
+    def _on_alpha_live(self, event: AlphaLive) -> None:
+        alphas = np.array(event.alphas, dtype=np.float32, copy=True)
+        alphas.flags.writeable = False
+        self._parsed = {k: g for k, g in self._parsed.items() if k[0] >= 0}  # the previous live parses
+        self.live_alpha = AlphaLive(event.epoch, event.step, alphas, event.mixing)
+        self.alpha_mixing = event.mixing
+        self._add_shares(event.epoch, event.step, alphas, event.mixing)
+
+    def _add_shares(self, epoch: int, step: int, alphas: np.ndarray, mixing: str) -> None:
+        shares = op_shares(alphas, mixing)
+        self.shares.append({"step": step, "epoch": epoch, "dominant_share": shares.dominant,
+                            "low_share": shares.low},
+                           {"dominant_share_per_cell": tuple(shares.dominant_per_cell),
+                            "low_share_per_cell": tuple(shares.low_per_cell)})
 
     def _on_genotype(self, event: GenotypeParsed) -> None:
         if event.epoch < 0:
@@ -328,6 +367,7 @@ _HANDLERS = {
     StepMetrics: RunState._on_step,
     EpochMetrics: RunState._on_epoch,
     AlphaSnapshot: RunState._on_alpha,
+    AlphaLive: RunState._on_alpha_live,
     GenotypeParsed: RunState._on_genotype,
     CheckpointSaved: RunState._on_checkpoint,
     StateChanged: RunState._on_state,

@@ -84,6 +84,13 @@ class SearchConfig(ConfigRecord):
     deterministic: bool = False
     checkpoint_every: int = 0
     """Steps between mid-epoch checkpoints (0: only at epoch ends, on stop and on failure)."""
+    # live α between epoch ends (for views; the run folder keeps per-epoch α unless alpha_live_record)
+    alpha_live_steps: int = 0
+    """Report α every N steps (0: not by step count)."""
+    alpha_live_s: float = 0.0
+    """Report α when this many seconds passed since the last report (0: not by time; the app asks for 2)."""
+    alpha_live_record: bool = False
+    """Also write the live α reports to metrics.jsonl (about cells × 98 numbers each)."""
 
     def __post_init__(self) -> None:
         if self.ablation_grad in LEGACY_ABLATION_GRADS:  # configs written before the modes were renamed
@@ -103,7 +110,7 @@ class SearchConfig(ConfigRecord):
             raise ConfigError("lr_min", f"must not exceed lr ({self.lr}), got {self.lr_min}")
         if self.arch_lr_min > self.arch_lr:
             raise ConfigError("arch_lr_min", f"must not exceed arch_lr ({self.arch_lr}), got {self.arch_lr_min}")
-        check_flags(self, "download", "amp", "channels_last", "deterministic")
+        check_flags(self, "download", "amp", "channels_last", "deterministic", "alpha_live_record")
         check_device(self.device)
 
     # ------------------------------------------------------------------ serialisation

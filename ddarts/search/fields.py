@@ -85,6 +85,11 @@ FIELDS: dict[str, FieldMeta] = {
     "deterministic": FieldMeta(DETERMINISTIC_HELP, "Deterministic", EXECUTION),
     "checkpoint_every": FieldMeta("also checkpoint every N steps (0: at epoch ends, on stop and on failure)",
                                   "Checkpoint every (steps)", EXECUTION, lo=0, integer=True, metavar="N"),
+    "alpha_live_steps": FieldMeta("report α between epoch ends every N steps, for live views (0: off)",
+                                  "Live α every (steps)", EXECUTION, lo=0, integer=True, metavar="N"),
+    "alpha_live_s": FieldMeta("report α between epoch ends every T seconds, for live views (0: off)",
+                              "Live α every (seconds)", EXECUTION, lo=0.0, metavar="T"),
+    "alpha_live_record": FieldMeta("also write the live α reports to metrics.jsonl", "Record live α", EXECUTION),
 }
 
 LOSS_SHORT = {"ablation": "lt", "fair": "lf"}

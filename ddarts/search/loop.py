@@ -13,11 +13,13 @@ from typing import Any
 import numpy as np
 import torch
 
+from ddarts.errors import DivergedError
 from ddarts.genotype.parse import op_shares, parse_alphas
 from ddarts.runtime.distributed import any_process
-from ddarts.search.config import PARSE_METHODS
+from ddarts.genotype.core import PARSE_METHODS
 from ddarts.search.engine import SearchEngine
 from ddarts.search.events import (
+    AlphaLive,
     AlphaSnapshot,
     CheckpointSaved,
     EpochMetrics,
@@ -66,6 +68,20 @@ class SearchProgress:
                    count=int(state["count"]), sums={k: np.asarray(v) for k, v in state["sums"].items()})
 
 
+WATCHED_LOSSES = {"train_loss": "weight-step loss L_CE", "val_loss": "α-step loss L_CE", "l_t": "cell loss L_T",
+                  "l01": "zero-one loss L_01"}
+
+
+def check_finite(values: dict[str, Any], step: int, epoch: int) -> None:
+    """Stop at the first step whose loss is NaN or infinite: every later step would only spread it."""
+    for key, name in WATCHED_LOSSES.items():
+        array = np.asarray(values.get(key, ()), dtype=np.float64)
+        if array.size and not np.isfinite(array).all():
+            bad = array[~np.isfinite(array)].flat[0]
+            raise DivergedError(f"the search diverged: the {name} became {bad} at step {step} (epoch {epoch + 1}); "
+                                f"start a new search with a lower --lr or --arch-lr, or a lower --grad-clip.")
+
+
 class EpochLoop:
     """The epoch/step loop; metrics of step k are read back while step k+1 is already queued."""
 
@@ -81,6 +97,7 @@ class EpochLoop:
         self.pending: tuple | None = None
         self.rate = 0.0
         self._clock = time.perf_counter()
+        self._live_at = time.monotonic()
 
     # ------------------------------------------------------------------ timing
     def _tick(self) -> None:
@@ -107,6 +124,7 @@ class EpochLoop:
         if ready is not None:
             ready.synchronize()
         values = self.engine.layout.unpack(host.tolist())
+        check_finite(values, meta["step"], meta["epoch"])
         self.progress.add({k: values[k] for k in ("train_loss", "train_acc", "val_loss", "val_acc", "mc", "l_ab")})
         self._tick()
         p = self.progress
@@ -150,6 +168,9 @@ class EpochLoop:
                 self._stage(packed, meta)
                 if previous is not None:
                     yield previous
+                if p.step_in_epoch < self.steps_per_epoch and self._live_due(cfg, p.global_step):
+                    yield AlphaLive(epoch=p.epoch, step=p.global_step, alphas=engine.alphas_numpy(),
+                                    mixing=cfg.mixing)
                 if cfg.checkpoint_every and p.global_step % cfg.checkpoint_every == 0 \
                         and p.step_in_epoch < self.steps_per_epoch:
                     yield from self._flush()
@@ -159,6 +180,17 @@ class EpochLoop:
             yield from self._flush()
             yield from self._end_epoch()
         yield from self._finish()
+
+    def _live_due(self, cfg: Any, step: int) -> bool:
+        """A live α report is due every `alpha_live_steps` steps or `alpha_live_s` seconds (epoch ends
+        report α anyway)."""
+        now = time.monotonic()
+        by_steps = bool(cfg.alpha_live_steps) and step % cfg.alpha_live_steps == 0
+        by_time = bool(cfg.alpha_live_s) and now - self._live_at >= cfg.alpha_live_s
+        if by_steps or by_time:
+            self._live_at = now
+            return True
+        return False
 
     def _flush(self) -> Iterator[Event]:
         metrics = self._consume()

@@ -60,6 +60,8 @@ def test_search_from_the_form_pauses_resumes_and_draws(qtbot, window, tmp_path, 
     # every panel got the real numbers
     np.testing.assert_allclose(window.loss_plot.curve_data("train_ce")[1], state.step_series("train_loss"))
     assert len(window.accuracy_plot.curve_data("val")[0]) == 4
+    assert len(window.dominant_plot.curve_data("dominant")[0]) == len(state.shares)  # per step: every α report
+    window.dominant_plot.x_mode.setCurrentIndex(1)
     assert len(window.dominant_plot.curve_data("dominant")[0]) == 2
     assert len(window.contributions_plot.mc_bars.opts["height"]) == 5
     assert window.histogram.counts.sum() == 14 * 7

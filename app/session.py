@@ -1,0 +1,155 @@
+"""Where the run on show comes from: a search on our own thread, or a run folder followed on a timer.
+
+The session feeds either source into one `RunModel`, so the views never know which it is, and
+answers the questions that depend on the source: is a search running, can the run be resumed (a
+stopped or failed run, or a followed one whose writer went quiet without saying why: crashed).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from .run_model import RunModel
+from .threads import GeneratorRunner
+from ddarts.errors import DdartsError
+from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState, recorded_search
+from ddarts.search import SearchConfig
+from ddarts.search.events import DatasetProgress, Failed, StepMetrics, Stopped
+
+POLL_INTERVAL_MS = 1000
+"""How often a run folder opened from disk is checked for new records."""
+CRASH_QUIET_S = 60.0
+"""A run that has not ended and wrote nothing for this long is taken for crashed (and offered for resuming)."""
+FREQUENT_EVENTS = (StepMetrics, DatasetProgress)
+"""Events a search sends many times a second; they reach the GUI in batches."""
+
+
+class RunSession(QObject):
+    changed = Signal()
+    """Running, paused, following or resumable may have changed: actions should be updated."""
+    problem = Signal(str, str, str)
+    """Something the user must read in a dialog: title, text, details."""
+    notice = Signal(str)
+    """A passing note for the status bar."""
+    search_ended = Signal()
+    """The search thread ended and has been joined (its last events are in the model)."""
+
+    def __init__(self, model: RunModel, parent: QObject | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.runner = GeneratorRunner(self, frequent=FREQUENT_EVENTS)
+        self.reader: RunReader | None = None
+        self.poll_timer = QTimer(self)
+        self.poll_timer.setInterval(POLL_INTERVAL_MS)
+        self.poll_timer.timeout.connect(self.poll)
+        self.runner.events.connect(self.apply_events)
+        self.runner.finished.connect(self._on_search_ended)
+        self.runner.crashed.connect(lambda text, details: self.problem.emit("Search could not run", text, details))
+        self.runner.paused_changed.connect(lambda _paused: self.changed.emit())
+
+    # ------------------------------------------------------------------ queries
+    @property
+    def searching(self) -> bool:
+        return self.runner.is_running
+
+    @property
+    def following(self) -> bool:
+        """A run folder is shown and polled for what another process appends."""
+        return self.reader is not None
+
+    def resumable(self) -> bool:
+        """A stopped or failed run, or one whose writer died (no record for CRASH_QUIET_S), with a checkpoint."""
+        state, run_dir = self.model.state, self.model.run_dir
+        if self.runner.is_running or not run_dir:
+            return False
+        if state.status in ("running", "paused"):
+            if self.reader is None or self.reader.is_live(within_s=CRASH_QUIET_S):
+                return False
+        elif state.status not in ("stopped", "failed"):
+            return False
+        return (Path(run_dir) / CHECKPOINT_FILE).is_file()
+
+    # ------------------------------------------------------------------ live searches
+    def start_search(self, config: SearchConfig, run_dir: str | os.PathLike) -> str:
+        """Start a new search in `run_dir` and show it live; returns the resolved folder."""
+        if self.runner.is_running:
+            raise RuntimeError("a search is already running")
+        run_dir = str(Path(run_dir).resolve())
+        self.stop_following()
+        self.model.reset(RunState(config=config.to_dict(), run_dir=run_dir), run_dir=run_dir)
+        self.runner.start(lambda control: recorded_search(config, run_dir, control=control), run_dir)
+        self.changed.emit()
+        return run_dir
+
+    def resume(self) -> bool:
+        """Continue the run on show from its checkpoint; False (and a problem) when it cannot be read."""
+        run_dir = self.model.run_dir
+        if not run_dir or self.runner.is_running:
+            return False
+        try:
+            state = RunReader(run_dir).read_all()
+        except DdartsError as exc:
+            self.problem.emit("Cannot resume", str(exc), "")
+            return False
+        self.stop_following()
+        self.model.reset(state, run_dir=run_dir)
+        self.runner.start(lambda control: recorded_search(None, run_dir, control=control, resume=True), run_dir)
+        self.changed.emit()
+        return True
+
+    def apply_events(self, events: list) -> None:
+        """Fold a batch into the model; failures and stops also become messages."""
+        self.model.apply(events)
+        for event in events:
+            if isinstance(event, Failed):
+                title = "Out of memory" if event.kind == "oom" else "Search failed"
+                note = "\n\nThe run is resumable: Search › Resume stopped run." if event.checkpoint else ""
+                self.problem.emit(title, event.message + note, event.traceback)
+            elif isinstance(event, Stopped):
+                self.notice.emit("Search stopped; Search › Resume stopped run continues it.")
+
+    def _on_search_ended(self) -> None:
+        self.model.flush()
+        self.changed.emit()
+        self.search_ended.emit()
+
+    # ------------------------------------------------------------------ followed folders
+    def open_folder(self, run_dir: str | os.PathLike) -> str:
+        """Show a run folder and follow it while another process appends to it; DdartsError if unreadable."""
+        if self.runner.is_running:
+            raise DdartsError("stop the running search before opening another run")
+        try:
+            run_dir = str(Path(run_dir).resolve())
+        except (OSError, RuntimeError) as exc:  # a symbolic link loop
+            raise DdartsError(f"{run_dir}: {exc}") from None
+        reader = RunReader(run_dir)
+        events = reader.poll()
+        self.stop_following()
+        self.reader = reader
+        self.model.reset(RunState(config=reader.header.get("config"), run_dir=run_dir), run_dir=run_dir)
+        self.model.apply(events)
+        self.model.flush()
+        self.poll_timer.start()
+        self.changed.emit()
+        return run_dir
+
+    def poll(self) -> None:
+        if self.reader is None:
+            return
+        try:
+            events = self.reader.poll()
+        except DdartsError as exc:
+            self.stop_following()
+            self.problem.emit("Stopped following the run", str(exc), "")
+            return
+        if events:
+            self.model.apply(events)
+        else:
+            self.changed.emit()  # a run that went quiet may have crashed: offer to resume it
+
+    def stop_following(self) -> None:
+        self.poll_timer.stop()
+        self.reader = None

@@ -15,6 +15,7 @@ from ddarts import __version__
 from ddarts.commands.streams import PipeSafeOutput
 from ddarts.errors import DdartsError
 from ddarts.runtime.interrupts import Terminated, raise_terminated
+from ddarts.runtime.threads import use_cores
 
 COMMANDS = ("search", "sweep", "genotype", "derive", "info", "draw", "train", "evaluate", "export", "metrics",
             "plot", "gui")
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    use_cores()
     stdout = sys.stdout
     sys.stdout = PipeSafeOutput(stdout)  # type: ignore[assignment]
     try:

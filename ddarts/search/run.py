@@ -124,9 +124,8 @@ class SearchRun:
         np.random.seed(cfg.seed % 2**32)
         engine = SearchEngine(cfg, self.data.info.num_classes, device, self.dist, stem=self.stem)
         train_idx, val_idx = split_indices(len(self.data), cfg.train_portion)
-        channels_last = cfg.channels_last and device.type == "cuda"
         shard = (self.dist.rank, self.dist.world_size) if self.dist is not None else (0, 1)
-        stream_args = dict(augment=True, device=device, channels_last=channels_last, shard=shard)
+        stream_args = dict(augment=True, device=device, channels_last=engine.channels_last, shard=shard)
         train_stream = BatchStream(self.data, train_idx, cfg.batch_size, seed=cfg.seed, **stream_args)
         val_stream = BatchStream(self.data, val_idx, cfg.batch_size, seed=cfg.seed + 1, **stream_args)
         steps_per_epoch = min(len(train_stream), len(val_stream))

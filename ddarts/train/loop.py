@@ -28,6 +28,7 @@ from ddarts.genotype.core import Genotype
 from ddarts.nets.cells import AuxiliaryHeadError
 from ddarts.nets.network import build_network
 from ddarts.runtime.distributed import Distributed, any_process
+from ddarts.runtime.memory_format import in_memory_format, use_channels_last
 from ddarts.train.schedule import make_scheduler
 from ddarts.runtime.folders import (
     CHECKPOINT_FILE,
@@ -77,7 +78,7 @@ class TrainingSession:
         self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
         if self.amp and self.device.type == "cpu" and config.amp_dtype == "float16":
             raise ConfigError("amp_dtype", "float16 mixed precision needs CUDA; use bfloat16 or --no-amp on CPU")
-        self.channels_last = config.channels_last and self.device.type == "cuda"
+        self.channels_last = use_channels_last(self.device, config.channels_last, config.init_channels)
         torch.manual_seed(config.seed)
         self.num_classes = train_data.info.num_classes
         self.dataset_info = train_data.info.to_dict()
@@ -88,8 +89,7 @@ class TrainingSession:
                                        image_size=train_data.info.image_size).to(self.device)
         except AuxiliaryHeadError as exc:
             raise ConfigError("auxiliary_weight", f"{exc} (--auxiliary-weight 0)") from None
-        if self.channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self.model = in_memory_format(self.model, self.channels_last)
         self.forward_model: nn.Module = self.model
         if dist is not None:  # gradients averaged during backward; rank 0's weights and buffers broadcast
             ids = [device.index] if device.type == "cuda" else None

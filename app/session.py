@@ -127,7 +127,10 @@ class RunSession(QObject):
         """Show a run folder and follow it while another process appends to it; DdartsError if unreadable."""
         if self.runner.is_running:
             raise DdartsError("stop the running search before opening another run")
-        run_dir = str(Path(run_dir).resolve())
+        try:
+            run_dir = str(Path(run_dir).resolve())
+        except (OSError, RuntimeError) as exc:  # a symbolic link loop
+            raise DdartsError(f"{run_dir}: {exc}") from None
         reader = RunReader(run_dir)
         events = reader.poll()
         self.stop_following()

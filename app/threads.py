@@ -19,6 +19,7 @@ from typing import Callable, Iterator
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ddarts.errors import DdartsError
+from ddarts.runtime.threads import use_cores
 from ddarts.search import SearchControl
 
 BATCH_INTERVAL_S = 0.05
@@ -56,6 +57,7 @@ class _Job(QObject):
         batch: list = []
         last_emit = time.monotonic()
         generator = None
+        use_cores(reserve=1)  # torch's threads leave one core to the GUI's event loop
         try:
             generator = self._factory(self._control)
             for event in generator:

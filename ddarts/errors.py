@@ -15,3 +15,15 @@ class GenotypeError(DdartsError, ValueError):
 
 class RunFolderError(DdartsError):
     """A run folder is missing, incomplete, of an unknown format version, or would be overwritten."""
+
+
+class OutputError(DdartsError):
+    """An output path is empty, or names something that must not be replaced (a device, a FIFO, a folder)."""
+
+
+class LockedError(DdartsError):
+    """Another live process is writing the same run folder."""
+
+
+class DivergedError(DdartsError):
+    """A loss became NaN or infinite: the run cannot continue with its configuration."""

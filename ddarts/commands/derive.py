@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ddarts.atomic import check_output_file, describe_os_error
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS, DartsGenotype, Genotype
 from ddarts.genotype.derive import derive
@@ -47,13 +48,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_output_file(args.output)  # before any work: never a device, FIFO or folder
     genotype = load_source(args)
     genotype.check_buildable()
     derivation = derive(genotype, args.layers)
     try:
         derivation.genotype.save(args.output)
     except OSError as exc:
-        raise DdartsError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        raise DdartsError(describe_os_error(exc, args.output)) from None
     print(derivation.describe())
     print(f"wrote {args.output}")
     return 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ddarts.errors import DdartsError
+from ddarts.atomic import check_output_file, describe_os_error
+from ddarts.errors import DdartsError, GenotypeError
 from ddarts.genotype.core import PARSE_METHODS, DartsGenotype, as_genotype
 from ddarts.genotype.sources import genotype_from_source
 
@@ -29,20 +30,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output is not None:
+        check_output_file(args.output)  # before any work: never a device, FIFO or folder
     source = Path(args.source)
     if source.is_file() and (args.method is not None or args.threshold is not None):
         raise DdartsError("--method and --threshold apply to run folders only; a genotype file is already parsed")
     genotype = genotype_from_source(source, method=args.method, threshold=args.threshold)
+    layers = DEFAULT_LAYERS if args.layers is None else args.layers
+    stacked = genotype.stack(layers) if isinstance(genotype, DartsGenotype) else as_genotype(genotype, args.layers)
+    if args.output is not None:  # written before anything is printed: a closed pipe cannot skip it
+        try:
+            stacked.check_buildable()
+        except GenotypeError:
+            print(genotype.summary())  # what is wrong with it, then the error
+            raise
+        try:
+            stacked.save(args.output)
+        except OSError as exc:
+            raise DdartsError(describe_os_error(exc, args.output)) from None
     print(genotype.summary())
     if isinstance(genotype, DartsGenotype):
-        layers = DEFAULT_LAYERS if args.layers is None else args.layers
-        stacked = genotype.stack(layers)
         print(f"as a ddarts genotype: stacked to {layers} layers (--layers), reductions at "
               f"{', '.join(map(str, stacked.reductions))}")
-    else:
-        stacked = as_genotype(genotype, args.layers)
-    if args.output:
-        stacked.check_buildable()
-        stacked.save(args.output)
+    if args.output is not None:
         print(f"wrote {args.output}")
     return 0

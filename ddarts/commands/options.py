@@ -16,6 +16,7 @@ from typing import Any
 
 from ddarts.config import ConfigRecord, FieldMeta
 from ddarts.errors import DdartsError
+from ddarts.limits import loads_bounded
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -109,8 +110,8 @@ def read_config_file(path: str, kind: str) -> dict[str, Any]:
             raise DdartsError(f"config file {path} is not valid YAML: {str(exc).splitlines()[0]}") from None
     else:
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
+            data = loads_bounded(text)
+        except ValueError as exc:
             hint = " (YAML files need a .yaml or .yml suffix)" if file.suffix.lower() != ".json" else ""
             raise DdartsError(f"config file {path} is not valid JSON: {exc}{hint}") from None
     if isinstance(data, dict) and isinstance(data.get("config"), dict) and "kind" in data:

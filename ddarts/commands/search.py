@@ -25,7 +25,7 @@ from ddarts.runs import RunReader, recorded_search
 from ddarts.runtime import distributed
 from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.search import SearchControl
-from ddarts.search.config import SearchConfig
+from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.events import (
     CheckpointSaved,
     DatasetProgress,
@@ -65,7 +65,13 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 
 def build_config(args: argparse.Namespace) -> SearchConfig:
     base = read_config_file(args.config, "search") if args.config else {}
-    return SearchConfig.from_dict({**base, **_given(args)})
+    given = _given(args)
+    try:
+        return SearchConfig.from_dict({**base, **given})
+    except ConfigError as exc:
+        if exc.field in base and exc.field not in given:  # the bad value came from the file: name it
+            raise DdartsError(f"{args.config}: {exc}") from None
+        raise
 
 
 def default_run_dir(config: SearchConfig) -> Path:
@@ -80,9 +86,9 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         given = _given(args)
         fixed = sorted(set(given) - set(RESUMABLE_OVERRIDES))
-        if fixed or args.config or args.out:
+        if fixed or args.config or args.out is not None:
             what = ", ".join([FIELDS[n].option(n) for n in fixed] + (["--config"] if args.config else [])
-                             + (["--out"] if args.out else []))
+                             + (["--out"] if args.out is not None else []))
             raise DdartsError(f"{what} cannot be combined with --resume: a resumed search keeps its configuration")
         run_dir = Path(args.resume)
         saved = RunReader(run_dir).config
@@ -96,7 +102,9 @@ def run(args: argparse.Namespace) -> int:
         if args.print_config:
             print_config(config)
             return 0
-        run_dir = Path(args.out) if args.out else default_run_dir(config)
+        if args.out is not None and not args.out.strip():
+            raise DdartsError("--out is empty; give a run folder or leave the option out")
+        run_dir = Path(args.out) if args.out is not None else default_run_dir(config)
         device = config.device
     # Under torchrun every process runs this command; they join one process group and share each batch.
     dist = distributed.start(device)
@@ -132,7 +140,7 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
         else:
             print(message, file=out, flush=True)
 
-    with StopOnSignals(control, say, STOP_MESSAGE):
+    with StopOnSignals(control, say, STOP_MESSAGE) as signals:
         try:
             for event in events:
                 if isinstance(event, DatasetProgress):
@@ -171,11 +179,11 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
                     _close(bar)
                     print(f"Stopped at step {event.step}; checkpoint {event.checkpoint}.\n"
                           f"Resume with: {resume_command}", file=out)
-                    return 130
+                    return signals.exit_code
                 elif isinstance(event, Failed):
                     _close(bar)
                     print(f"ddarts search: error: {event.message}", file=out)
-                    if event.kind not in ("oom", "data", "config"):
+                    if event.kind == "error":  # a bug, not bad input: the traceback helps a report
                         print(event.traceback, file=out)
                     if event.checkpoint:
                         print(f"Resume with: {resume_command}", file=out)
@@ -196,13 +204,13 @@ def _consume(events, control, run_dir: Path, quiet: bool, replica_rank: int | No
 
 
 def _consume_quietly(events, control, rank: int) -> int:
-    with StopOnSignals(control, lambda message: None, STOP_MESSAGE):
+    with StopOnSignals(control, lambda message: None, STOP_MESSAGE) as signals:
         for event in events:
             if isinstance(event, Stopped):
-                return 130
+                return signals.exit_code
             if isinstance(event, Failed):
                 print(f"ddarts search (process {rank}): error: {event.message}", file=sys.stderr)
-                if event.kind not in ("oom", "data", "config"):
+                if event.kind == "error":
                     print(event.traceback, file=sys.stderr)
                 return 3 if event.kind == "oom" else 1
             if isinstance(event, Finished):

@@ -22,7 +22,7 @@ from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS
 from ddarts.genotype.sources import genotype_from_source
 from ddarts.runtime import distributed
-from ddarts.runtime.interrupts import StopOnSignals
+from ddarts.runtime.interrupts import StopOnSignals, Terminated
 from ddarts.search.config import ConfigError
 from ddarts.search.control import SearchControl
 from ddarts.train import (
@@ -79,6 +79,8 @@ def _search_dataset(source: Path) -> str | None:
 
 
 def _new_run(args: argparse.Namespace) -> tuple[TrainConfig, Any, Path]:
+    if args.out is not None and not args.out.strip():
+        raise DdartsError("--out is empty; give a new run folder")
     if not args.source or not (args.out or args.print_config):
         raise DdartsError("give SOURCE and --out RUN for a new run, or --resume RUN to continue one")
     source = Path(args.source)
@@ -162,10 +164,10 @@ STOP_MESSAGE = "\nstopping after the current step (Ctrl-C again aborts without a
 def _run_replica(config, run_dir: Path, genotype, resume: bool, dist) -> int:
     """A torchrun process other than rank 0: trains its shard, prints only its own errors."""
     control = SearchControl()
-    with StopOnSignals(control, lambda message: None, STOP_MESSAGE):
+    with StopOnSignals(control, lambda message: None, STOP_MESSAGE) as signals:
         for event in train(config, run_dir, genotype, control=control, resume=resume, dist=dist):
             if isinstance(event, TrainStopped):
-                return 130
+                return signals.exit_code
         return 0
 
 
@@ -206,8 +208,14 @@ def _run(args: argparse.Namespace, config, run_dir: Path, genotype, resume: bool
         if bar is not None:
             bar.close()
             bar = None
-        print(f"aborted; the last epoch-end checkpoint in {run_dir} resumes the run (--resume)", file=sys.stderr)
+        print(f"aborted; the last checkpoint in {run_dir} resumes the run (--resume)", file=sys.stderr)
         return 130
+    except Terminated:  # SIGTERM after a first stop request: abort now
+        if bar is not None:
+            bar.close()
+            bar = None
+        print(f"terminated; the last checkpoint in {run_dir} resumes the run (--resume)", file=sys.stderr)
+        return 143
     finally:
         if bar is not None:
             bar.close()
@@ -217,7 +225,7 @@ def _run(args: argparse.Namespace, config, run_dir: Path, genotype, resume: bool
     if isinstance(result, TrainStopped):
         print(f"stopped at step {result.step} (epoch {result.epoch + 1}); checkpoint {result.checkpoint}; "
               f"continue with: {resume_prefix}ddarts train --resume {run_dir}", file=sys.stderr)
-        return 130
+        return interrupts.exit_code
     assert isinstance(result, TrainFinished)
     summary = {"run": str(run_dir), "epochs": result.epochs, "steps": result.step, "best_top1": result.best_top1,
                "final_top1": result.final_top1, "final_top5": result.final_top5, "elapsed_s": result.elapsed_s}

@@ -12,8 +12,6 @@ import io
 import json
 import os
 import shutil
-import tempfile
-import uuid
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +21,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ddarts.atomic import write_bytes, write_text
+from ddarts.atomic import describe_os_error, write_bytes, write_text
 from ddarts.data.catalogue import DatasetInfo
-from ddarts.errors import DdartsError
-from ddarts.genotype.core import DartsGenotype, Genotype
+from ddarts.errors import DdartsError, RunFolderError
 from ddarts.export.card import (
     CARD_FILE,
     EXPORTED_PROGRAM_FILE,
@@ -39,21 +36,28 @@ from ddarts.export.card import (
     data_metadata,
     model_card,
 )
+from ddarts.export.folder import (
+    ExportError,
+    make_partial_folder,
+    prepare_target,
+    publish,
+    remove_abandoned,
+    share_files,
+    write_manifest,
+)
+from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.nets.count import NetworkStats, network_stats
 from ddarts.nets.network import (
     DerivedNetwork,
     resolve_genotype,
     strip_auxiliary,
 )
+from ddarts.runtime.checkpoints import read_torch_file
 
 Progress = Callable[[float, str], None]
 
 CHECK_BATCH = 2
 _STATE_PREFIXES = ("module.", "_orig_mod.")
-
-
-class ExportError(DdartsError):
-    """An export cannot be written or its programs do not reproduce the network."""
 
 
 @dataclass(frozen=True)
@@ -85,12 +89,10 @@ class LogitsOnly(nn.Module):
 def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """A state_dict from a `ddarts train` checkpoint (its "model" entry) or from a plain state_dict file."""
     file = Path(path)
-    if not file.is_file():
-        raise ExportError(f"{file}: no such weights file")
     try:
-        data = torch.load(file, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for a corrupt or foreign file
-        raise ExportError(f"{file}: not a readable PyTorch checkpoint ({type(exc).__name__}: {exc})") from None
+        data = read_torch_file(file, "weights file (checkpoint or state_dict)")
+    except RunFolderError as exc:
+        raise ExportError(str(exc)) from None
     if isinstance(data, dict) and isinstance(data.get("model"), dict):
         data = data["model"]
     if not isinstance(data, dict) or not data or not all(
@@ -201,68 +203,6 @@ def _run_onnx(data: bytes, x: torch.Tensor) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------- folder
-def _prepare_target(out_dir: Path, force: bool) -> Path:
-    """Refuse a non-empty target unless forced; return the parent folder, created if needed."""
-    if out_dir.parent == out_dir:
-        raise ExportError(f"{out_dir}: cannot export into the root folder")
-    if out_dir.exists() or out_dir.is_symlink():
-        if out_dir.is_symlink() or not out_dir.is_dir():
-            raise ExportError(f"{out_dir}: exists and is not a folder")
-        if any(out_dir.iterdir()) and not force:
-            raise ExportError(f"{out_dir}: folder exists and is not empty (use --force to replace it)")
-    parent = out_dir.parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ExportError(f"{parent}: cannot create the output's parent folder ({exc.strerror or exc})") from None
-    if not parent.is_dir():
-        raise ExportError(f"{parent}: not a folder, cannot write the export there")
-    return parent
-
-
-def _umask() -> int:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o022
-
-
-def _make_partial_folder(out_dir: Path) -> Path:
-    """A hidden sibling of `out_dir` with ordinary permissions (mkdtemp would make it private)."""
-    for _ in range(100):
-        tmp = out_dir.parent / f".{out_dir.name}.{uuid.uuid4().hex[:8]}.partial"
-        try:
-            tmp.mkdir()
-            return tmp
-        except FileExistsError:
-            continue
-    raise FileExistsError(f"no free temporary name next to {out_dir}")
-
-
-def _share_files(folder: Path) -> None:
-    """Atomic writes create private files; an export is meant to be shared like any other file."""
-    mode = 0o666 & ~_umask()
-    for entry in folder.iterdir():
-        entry.chmod(mode)
-
-
-def _publish(tmp: Path, out_dir: Path) -> None:
-    """Move the finished folder into place; a replaced folder is removed only after the move."""
-    old: Path | None = None
-    if out_dir.exists():
-        if any(out_dir.iterdir()):
-            old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".old", dir=out_dir.parent))
-            os.replace(out_dir, old / "previous")
-        else:
-            out_dir.rmdir()
-    os.replace(tmp, out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def export_network(genotype: Genotype | DartsGenotype, out_dir: str | os.PathLike, *,
                    state_dict: dict[str, torch.Tensor] | None = None, layers: int | None = None,
                    init_channels: int = 36, num_classes: int = 10, input_kind: str = "cifar",
@@ -284,24 +224,30 @@ def export_network(genotype: Genotype | DartsGenotype, out_dir: str | os.PathLik
         report(0.05, "loading weights")
         _load_into(net, _clean_state_dict(state_dict))
     net.eval()
-    parent = _prepare_target(out_dir, force)
+    parent = prepare_target(out_dir, force)
+    for abandoned in remove_abandoned(out_dir):
+        report(0.0, f"removed {abandoned.name}, left by an interrupted export")
     try:
-        tmp = _make_partial_folder(out_dir)
-    except OSError as exc:
-        raise ExportError(f"{parent}: cannot write the export there ({exc.strerror or exc})") from None
+        tmp, lock = make_partial_folder(out_dir)
+    except (OSError, DdartsError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ExportError(f"{parent}: cannot write the export there ({reason})") from None
     try:
         result = _write_export(tmp, shown, net, resolved, report, trained=trained,
                                source=source if source is not None else resolved.source,
                                weights_label=weights_label, input_kind=input_kind,
                                init_channels=init_channels, num_classes=num_classes, dataset=dataset)
+        write_manifest(tmp, result.files)
         report(0.97, "moving the export into place")
-        _share_files(tmp)
-        _publish(tmp, out_dir)
+        share_files(tmp)
+        publish(tmp, lock, out_dir)
     except OSError as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        raise ExportError(f"{shown}: writing the export failed ({exc.strerror or exc})") from None
-    except BaseException:
+        lock.release()
+        raise ExportError(f"{shown}: writing the export failed ({describe_os_error(exc, shown)})") from None
+    except BaseException:  # Ctrl-C and SIGTERM too: nothing partial stays behind
         shutil.rmtree(tmp, ignore_errors=True)
+        lock.release()
         raise
     report(1.0, f"exported to {shown}")
     return result

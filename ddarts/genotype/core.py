@@ -17,6 +17,7 @@ import numpy as np
 
 from ddarts.atomic import write_json
 from ddarts.errors import GenotypeError
+from ddarts.limits import MAX_CELLS, MAX_LAYERS
 from ddarts.space.ops import N_NODES, OPS
 
 Edge = tuple[str, int, int]
@@ -203,6 +204,8 @@ class Genotype:
         for key in ("cells", "reductions"):
             if key not in data:
                 raise GenotypeError(f"{key}: missing")
+        if isinstance(data["cells"], list) and len(data["cells"]) > MAX_CELLS:
+            raise GenotypeError(f"cells: {len(data['cells'])} cells is more than the limit of {MAX_CELLS}")
         genotype = cls(
             cells=data["cells"],
             reductions=data["reductions"],
@@ -264,6 +267,8 @@ class DartsGenotype:
         """Repeat the pair DARTS-style: reductions at layers//3 and 2*layers//3, normal cells elsewhere."""
         if not _is_int(layers) or layers < 3:
             raise GenotypeError(f"layers: a stacked network needs an integer >= 3, got {layers!r}")
+        if layers > MAX_LAYERS:
+            raise GenotypeError(f"layers: {layers} is more than the limit of {MAX_LAYERS}")
         if self.normal_concat != self.reduce_concat:
             raise GenotypeError(
                 f"normal_concat {list(self.normal_concat)} differs from reduce_concat {list(self.reduce_concat)}; "

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 
 from ddarts.errors import GenotypeError
 from ddarts.genotype.core import DartsGenotype, Genotype
+from ddarts.limits import MAX_LAYERS
 from ddarts.space.ops import reduction_positions
 
 MIN_LAYERS = 3
@@ -140,6 +141,8 @@ class Derivation:
 def derive(genotype: Genotype | DartsGenotype, layers: int) -> Derivation:
     """Derive `layers` cells; a DARTS-format pair is stacked instead (its plan alternates 0 normal, 1 reduce)."""
     _check_int(layers, "layers")
+    if layers > MAX_LAYERS:
+        raise DeriveError(f"layers: {layers} is more than the limit of {MAX_LAYERS}")
     if isinstance(genotype, DartsGenotype):
         if layers < MIN_LAYERS:
             raise DeriveError(f"layers: {layers} is too few; a network needs at least {MIN_LAYERS} cells")

@@ -5,12 +5,13 @@ Kept apart from `core` because the legacy reader builds core's classes: core sta
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import replace
 from pathlib import Path
 
+from ddarts.atomic import describe_kind
 from ddarts.errors import GenotypeError
+from ddarts.limits import loads_bounded
 from ddarts.genotype.core import MAX_FILE_BYTES, DartsGenotype, Genotype
 from ddarts.genotype.legacy import parse_legacy_text
 
@@ -23,23 +24,31 @@ def parse_legacy(text: str) -> Genotype | DartsGenotype:
 def load_genotype(path: str | os.PathLike, require_buildable: bool = True) -> Genotype | DartsGenotype:
     """Our JSON (recognised by its leading '{') or a legacy text file; errors name the file."""
     file = Path(path)
+    kind = describe_kind(file)
+    if kind is not None:
+        raise GenotypeError(f"{file} is {kind}, not a genotype file")
     if not file.exists():
         raise GenotypeError(f"{file}: no such genotype file")
-    if not file.is_file():
-        raise GenotypeError(f"{file}: not a file")
-    size = file.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise GenotypeError(f"{file}: {size} bytes is too large for a genotype file (limit {MAX_FILE_BYTES})")
     try:
-        text = file.read_bytes().decode("utf-8-sig")
+        size = file.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise GenotypeError(f"{file}: {size} bytes is too large for a genotype file (limit {MAX_FILE_BYTES})")
+        with open(file, "rb") as handle:  # read at most the limit: the file may grow after the check
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise GenotypeError(f"{file}: cannot read it ({exc.strerror or exc})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise GenotypeError(f"{file}: too large for a genotype file (limit {MAX_FILE_BYTES} bytes)")
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise GenotypeError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
         if text.lstrip().startswith("{"):
             try:
-                data = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise GenotypeError(f"invalid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+                data = loads_bounded(text)
+            except ValueError as exc:
+                raise GenotypeError(str(exc)) from None
             genotype: Genotype | DartsGenotype = Genotype.from_json(data, require_buildable=False)
         else:
             genotype = parse_legacy(text)

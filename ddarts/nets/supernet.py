@@ -38,7 +38,11 @@ def mix_weights(alpha: torch.Tensor, mixing: str) -> torch.Tensor:
 
 
 class MixedOp(nn.Module):
-    """All candidate ops on one edge, summed with the edge's op weights."""
+    """All candidate ops on one edge, summed with the edge's op weights.
+
+    Ops that begin with a ReLU take the edge input's ReLU from the cell, which computes it once per state
+    instead of once per op and edge; the sum accumulates in place, one fused multiply-add per op.
+    """
 
     def __init__(self, channels: int, stride: int):
         super().__init__()
@@ -49,11 +53,18 @@ class MixedOp(nn.Module):
                 op = nn.Sequential(op, nn.BatchNorm2d(channels, affine=False))
             ops.append(op)
         self.ops = nn.ModuleList(ops)
+        self.relu_first = tuple(hasattr(op, "forward_relu") for op in ops)
 
-    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        out = weights[0] * self.ops[0](x)
-        for k in range(1, len(self.ops)):
-            out = out + weights[k] * self.ops[k](x)
+    def forward(self, x: torch.Tensor, weights: torch.Tensor, relu_x: torch.Tensor | None = None) -> torch.Tensor:
+        if relu_x is None:
+            relu_x = F.relu(x)
+        out = None
+        for k, op in enumerate(self.ops):
+            y = op.forward_relu(relu_x) if self.relu_first[k] else op(x)
+            if out is None:
+                out = weights[k] * y  # a fresh tensor, so the in-place sums below touch nothing shared
+            else:
+                out.addcmul_(weights[k], y)
         return out
 
 
@@ -70,14 +81,17 @@ class SearchCell(nn.Module):
 
     def forward(self, s0: torch.Tensor, s1: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         states = [self.preprocess0(s0), self.preprocess1(s1)]
+        relus = [F.relu(s) for s in states]
         row = 0
-        for _ in range(N_NODES):
+        for i in range(N_NODES):
             node = None
             for frm in range(len(states)):
-                term = self.edges[row](states[frm], weights[row])
-                node = term if node is None else node + term
+                term = self.edges[row](states[frm], weights[row], relus[frm])
+                node = term if node is None else node.add_(term)  # node is the first edge's fresh sum
                 row += 1
             states.append(node)
+            if i + 1 < N_NODES:  # the last node feeds no edge
+                relus.append(F.relu(node))
         return torch.cat(states[2:], dim=1)
 
 

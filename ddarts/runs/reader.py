@@ -6,15 +6,18 @@ See docs/run-folder.md for the layout and every record type.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 
+from ddarts.atomic import describe_kind
 from ddarts.errors import RunFolderError
+from ddarts.genotype.parse import MIXINGS
+from ddarts.genotype.sources import load_alpha_array
+from ddarts.limits import loads_bounded
+from ddarts.runs.checks import alpha_problem
 from ddarts.runs.state import RunState
 from ddarts.runtime.folders import (
     CONFIG_FILE,
@@ -24,7 +27,6 @@ from ddarts.runtime.folders import (
 )
 from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.events import AlphaSnapshot, Event, record_to_event
-from ddarts.space.ops import EDGES, PRIMITIVES
 
 
 class RunReader:
@@ -41,6 +43,8 @@ class RunReader:
         self.alpha_grace_s = alpha_grace_s
         """How long an α record whose .npy is missing waits (while the run is live) before being skipped."""
         self._config: SearchConfig | None = None
+        if kind == "search":
+            _ = self.config  # a bad configuration is reported when the folder is opened, not when drawn
         self._reset()
 
     def _reset(self) -> None:
@@ -151,8 +155,8 @@ class RunReader:
         if not line.strip():
             return None
         try:
-            record = json.loads(line.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            record = loads_bounded(line)
+        except ValueError as exc:
             self._skip(line_no, f"malformed line skipped ({exc})")
             return None
         if not isinstance(record, dict):
@@ -163,7 +167,7 @@ class RunReader:
         else:
             try:
                 event = record_to_event(record)
-            except (ValueError, TypeError, KeyError) as exc:
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
                 self._skip(line_no, f"bad {record.get('type')!r} record skipped ({exc})")
                 return None
         if event is not None and event is not _RETRY and record.get("type") in LIFECYCLE_TYPES:
@@ -176,12 +180,24 @@ class RunReader:
         except KeyError as exc:
             self._skip(line_no, f"alpha record lacks field {exc.args[0]!r}")
             return None
-        if not isinstance(rel, str) or not isinstance(epoch, int) or not isinstance(step, int):
+        if (not isinstance(rel, str) or not isinstance(epoch, int) or not isinstance(step, int)
+                or isinstance(epoch, bool) or isinstance(step, bool) or epoch < 0 or step < 0):
             self._skip(line_no, "alpha record has a bad epoch, step or path")
             return None
-        path = (self.run_dir / rel).resolve()
-        if not path.is_relative_to(self.run_dir.resolve()):
-            self._skip(line_no, f"alpha path {rel!r} points outside the run folder")
+        if mixing not in MIXINGS:
+            self._skip(line_no, f"alpha record has an unknown mixing {mixing!r:.40}")
+            return None
+        try:
+            path = (self.run_dir / rel).resolve()
+            inside = path.is_relative_to(self.run_dir.resolve())
+        except (OSError, RuntimeError, ValueError):  # a symbolic link loop, a NUL in the path
+            self._skip(line_no, f"alpha path {rel!r:.80} cannot be resolved")
+            return None
+        if not inside:
+            self._skip(line_no, f"alpha path {rel!r:.80} points outside the run folder")
+            return None
+        if describe_kind(path) is not None:
+            self._skip(line_no, f"alpha path {rel!r:.80} is {describe_kind(path)}")
             return None
         if not path.is_file():
             now = time.monotonic()
@@ -195,15 +211,15 @@ class RunReader:
             return None
         self._missing_since = None
         try:
-            alphas = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as exc:
-            self._skip(line_no, f"cannot load {rel}: {exc}")
+            alphas = load_alpha_array(path)
+        except RunFolderError as exc:
+            self._skip(line_no, str(exc))
             return None
-        expected = (len(EDGES), len(PRIMITIVES))
-        if alphas.ndim != 3 or alphas.shape[1:] != expected:
-            self._skip(line_no, f"{rel} has shape {alphas.shape}, expected cells x {expected[0]} x {expected[1]}")
+        problem = alpha_problem(alphas, mixing, None)
+        if problem is not None:
+            self._skip(line_no, f"{rel}: {problem}")
             return None
-        return AlphaSnapshot(epoch=epoch, step=step, alphas=alphas.astype(np.float32, copy=False), mixing=mixing)
+        return AlphaSnapshot(epoch=epoch, step=step, alphas=alphas, mixing=mixing)
 
 
 _RETRY = object()
@@ -212,7 +228,7 @@ _RETRY = object()
 
 def _record_type(line: bytes) -> str | None:
     try:
-        record = json.loads(line)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        record = loads_bounded(line)
+    except ValueError:
         return None
     return record.get("type") if isinstance(record, dict) else None

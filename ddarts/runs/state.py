@@ -15,6 +15,7 @@ from ddarts.genotype.core import Genotype
 from ddarts.genotype.parse import op_shares, parse_alphas
 from ddarts.runs.choice import GenotypeChoice, parse_settings, pick_stored
 from ddarts.runs.columns import ColumnTable
+from ddarts.runs.checks import event_problem
 from ddarts.search.events import (
     AlphaLive,
     AlphaSnapshot,
@@ -81,6 +82,8 @@ class RunState:
         self.failure: Failed | None = None
         self.dataset: DatasetProgress | None = None
         self.version: int = 0
+        self.problems: list[str] = []
+        """Events skipped because they did not fit the run (damaged or foreign records)."""
         self._parsed: dict[tuple[int, str, float], Genotype] = {}
 
     @classmethod
@@ -181,12 +184,23 @@ class RunState:
         return GenotypeChoice(picked[1], None, "final", picked[0], None) if picked else None
 
     # ------------------------------------------------------------------ events
-    def apply(self, event: Event) -> None:
+    def apply(self, event: Event) -> bool:
+        """Apply one event; one that does not fit the run (ddarts.runs.checks) is skipped and its reason kept
+        in `problems`, so a damaged folder never reaches a view. Returns whether the event was applied."""
         handler = _HANDLERS.get(type(event))
         if handler is None:
             raise TypeError(f"RunState cannot apply {type(event).__name__}")
-        handler(self, event)
+        problem = event_problem(event, self.n_cells)
+        if problem is not None:
+            self.problems.append(f"{type(event).__name__} skipped: {problem}")
+            return False
+        try:
+            handler(self, event)
+        except ValueError as exc:  # e.g. per-cell widths that disagree before any start record said the count
+            self.problems.append(f"{type(event).__name__} skipped: {exc}")
+            return False
         self.version += 1
+        return True
 
     def _on_start(self, event: RunStarted) -> None:
         if event.resumed:

@@ -15,7 +15,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ddarts import __version__
-from ddarts.atomic import write_json, write_with
+from ddarts.atomic import describe_os_error, write_json, write_with
 from ddarts.errors import RunFolderError
 from ddarts.genotype.core import Genotype
 from ddarts.runtime.folders import (
@@ -23,7 +23,9 @@ from ddarts.runtime.folders import (
     METRICS_FILE,
     RUN_FORMAT_VERSION,
     alpha_relpath,
+    finite_json,
     genotype_relpath,
+    holds_files,
     now_iso,
     read_header,
 )
@@ -66,7 +68,7 @@ class RunWriter:
             if self.run_dir.exists():
                 if not self.run_dir.is_dir():
                     raise RunFolderError(f"run folder path exists and is not a folder: {self.run_dir}")
-                if any(self.run_dir.iterdir()):
+                if holds_files(self.run_dir):
                     raise RunFolderError(
                         f"run folder {self.run_dir} already exists and is not empty; "
                         "choose a new folder or resume the run"
@@ -85,6 +87,12 @@ class RunWriter:
     @property
     def metrics_path(self) -> Path:
         return self.run_dir / METRICS_FILE
+
+    def position(self) -> int:
+        """Bytes of metrics.jsonl written so far (a checkpoint records it)."""
+        if self._file is None:
+            raise RunFolderError(f"run writer for {self.run_dir} is closed")
+        return os.fstat(self._file.fileno()).st_size
 
     def write(self, event: Event) -> None:
         if self._file is None:
@@ -123,7 +131,7 @@ class RunWriter:
         try:
             return action()
         except OSError as exc:
-            raise RunFolderError(f"cannot write {path}: {exc.strerror or exc}") from exc
+            raise RunFolderError(f"{describe_os_error(exc, path)}; the last checkpoint is kept") from None
 
     def _open_metrics(self) -> None:
         path = self.metrics_path
@@ -141,7 +149,7 @@ class RunWriter:
         self._file = self._guard(path, open_for_append)
 
     def _append(self, record: dict[str, Any]) -> None:
-        data = (json.dumps(record, default=_json_default) + "\n").encode("utf-8")
+        data = (json.dumps(finite_json(record), default=_json_default, allow_nan=False) + "\n").encode("utf-8")
         handle = self._file
         assert handle is not None
 

@@ -6,13 +6,17 @@ tell any run folder's kind from config.json alone. docs/run-folder.md documents 
 
 from __future__ import annotations
 
-import json
+import math
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ddarts.atomic import describe_kind
 from ddarts.errors import RunFolderError
+from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 
 RUN_FORMAT_VERSION = 1
 CONFIG_FILE = "config.json"
@@ -24,6 +28,8 @@ DATASET_FILE = "dataset.json"
 """The data a run was trained or searched on: classes, input size and kind, mean/std (DatasetInfo.to_dict)."""
 CHECKPOINT_FORMAT_VERSION = 1
 GENOTYPE_FILE = "genotype.json"
+LOCK_FILE = ".ddarts.lock"
+"""Held (advisory lock) by the one process writing the folder; see ddarts.runtime.lock."""
 LIFECYCLE_TYPES = ("start", "stopped", "finished", "failed")
 """Records that open or close a run; the last one seen tells whether the run may still be going."""
 
@@ -43,19 +49,26 @@ def genotype_relpath(epoch: int, method: str) -> str:
 def read_header(run_dir: str | os.PathLike, kind: str | None = "search") -> dict[str, Any]:
     """Validated contents of config.json; RunFolderError names the folder and what is wrong."""
     folder = Path(run_dir)
+    other = describe_kind(folder)
+    if other not in (None, "a folder"):
+        raise RunFolderError(f"{folder} is {other}, not a run folder")
     if not folder.exists():
         raise RunFolderError(f"run folder not found: {folder}")
     if not folder.is_dir():
         raise RunFolderError(f"not a folder: {folder}")
     path = folder / CONFIG_FILE
+    other = describe_kind(path)
+    if other is not None:
+        raise RunFolderError(f"{path} is {other}, not a run configuration")
     if not path.is_file():
         raise RunFolderError(f"not a ddarts run folder: {folder} (no {CONFIG_FILE})")
     try:
-        header = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            header = loads_bounded(handle.read(MAX_JSON_BYTES + 1), str(path))
     except OSError as exc:
-        raise RunFolderError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{path} is not valid JSON: {exc}") from exc
+        raise RunFolderError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise RunFolderError(str(exc)) from None
     if not isinstance(header, dict):
         raise RunFolderError(f"{path}: expected a JSON object, got {type(header).__name__}")
     version = header.get("format_version")
@@ -75,13 +88,35 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def holds_files(folder: Path) -> bool:
+    """Whether a folder holds anything besides the writer's lock file."""
+    return any(entry.name != LOCK_FILE for entry in folder.iterdir())
+
+
 def check_new_run_dir(run_dir: str | os.PathLike) -> Path:
     """Refuse a folder that holds anything: a new run never mixes with old files."""
+    if not str(run_dir).strip():
+        raise RunFolderError("the run folder path is empty")
     folder = Path(run_dir)
-    if folder.exists():
+    if folder.exists() or folder.is_symlink():
         if not folder.is_dir():
             raise RunFolderError(f"run folder path exists and is not a folder: {folder}")
-        if any(folder.iterdir()):
+        if holds_files(folder):
             raise RunFolderError(f"run folder {folder} already exists and is not empty; choose a new --out "
                                  f"or continue it with --resume {folder}")
     return folder
+
+
+def finite_json(value: Any) -> Any:
+    """NaN and ±inf become null (numpy values plain numbers): metrics.jsonl holds strict JSON every reader takes."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    elif isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(v) for v in value]
+    return value

@@ -1,7 +1,8 @@
 """Ctrl-C and SIGTERM for the long-running commands (`ddarts search`, `ddarts train`).
 
 First signal: ask the loop to stop after the current step, which leaves a checkpoint. Second: abort at once
-(KeyboardInterrupt). SIGTERM counts too, because torchrun and batch schedulers stop jobs with it.
+(KeyboardInterrupt, or `Terminated` for SIGTERM). SIGTERM counts too, because torchrun and batch schedulers stop
+jobs with it. `exit_code` is what the command exits with: 130 after SIGINT, 143 after SIGTERM.
 """
 
 from __future__ import annotations
@@ -13,6 +14,14 @@ from typing import Any
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised like KeyboardInterrupt so that `finally` blocks (cleanups, lock release) run."""
+
+
+def raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
 class StopOnSignals:
     """Installs the handlers for its `with` block (or between `install` and `restore`); outside the main
     thread, where Python allows no handlers, it does nothing."""
@@ -22,6 +31,12 @@ class StopOnSignals:
         self.report = report
         self.message = message
         self.previous: dict[int, Any] = {}
+        self.signum: int | None = None
+        """The first signal received."""
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + (self.signum or signal.SIGINT)
 
     def install(self) -> "StopOnSignals":
         try:
@@ -44,6 +59,9 @@ class StopOnSignals:
 
     def _handle(self, signum: int, frame: Any) -> None:
         if self.control.stop_requested:
+            if signum == signal.SIGTERM:
+                raise Terminated()
             raise KeyboardInterrupt
+        self.signum = signum
         self.control.stop()
         self.report(self.message)

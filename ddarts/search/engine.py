@@ -27,6 +27,7 @@ from torch import nn
 
 from ddarts.nets.supernet import Supernet, frozen_bn_statistics, upgrade_state_dict
 from ddarts.runtime.distributed import Distributed
+from ddarts.runtime.memory_format import in_memory_format, use_channels_last
 from ddarts.search.config import SearchConfig
 from ddarts.search.exact import exact_pass
 from ddarts.search.losses import ablation_loss_gradient, ablation_losses, zero_one_loss
@@ -68,8 +69,8 @@ class SearchEngine:
             dist.broadcast_([t.data for t in self.model.state_dict().values()])
         self.use_amp = config.amp and device.type == "cuda"
         self.amp_dtype = torch.bfloat16 if config.amp_dtype == "bfloat16" else torch.float16
-        if config.channels_last and device.type == "cuda":
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self.channels_last = use_channels_last(device, config.channels_last, config.init_channels)
+        self.model = in_memory_format(self.model, self.channels_last)
         self.weights = self.model.weight_parameters()
         self.alphas = self.model.alpha_parameters()
         self.w_optimizer = torch.optim.SGD(self.weights, lr=config.lr, momentum=config.momentum,

@@ -7,13 +7,16 @@ The same events feed the run-folder writer, the GUI (through a Qt adapter) and `
 from __future__ import annotations
 
 import dataclasses
+import functools
+import types
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 import numpy as np
 
 from ddarts.data.progress import DatasetProgress
 from ddarts.genotype.core import Genotype
+from ddarts.limits import MAX_CELLS
 
 
 @dataclass(frozen=True)
@@ -173,12 +176,62 @@ def event_to_record(event: Event) -> dict[str, Any]:
     return record
 
 
+MAX_TEXT = 100_000
+"""Longest string a record field may hold (a failure's traceback is the longest real one)."""
+MAX_INT = 2**53
+
+
+def _decode(value: Any, hint: Any, name: str) -> Any:
+    """`value` from JSON checked against the field's type hint; ValueError names the field."""
+    if hint is Any:
+        return value
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Union or origin is types.UnionType:
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _decode(value, inner, name)
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise ValueError(f"{name}: expected true or false, got {value!r:.60}")
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_INT:
+            raise ValueError(f"{name}: expected an integer, got {value!r:.60}")
+        return value
+    if hint is float:
+        if value is None:  # strict JSON stores NaN and infinities as null
+            return float("nan")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{name}: expected a number, got {value!r:.60}")
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str) or len(value) > MAX_TEXT:
+            raise ValueError(f"{name}: expected a string, got {type(value).__name__}")
+        return value
+    if origin is tuple:
+        if not isinstance(value, list) or len(value) > MAX_CELLS * 10:
+            raise ValueError(f"{name}: expected a list")
+        return tuple(_decode(v, args[0], name) for v in value)
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            raise ValueError(f"{name}: expected an object")
+        return value
+    raise ValueError(f"{name}: no decoder for {hint}")
+
+
+@functools.cache
+def _field_hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
 def record_to_event(record: dict[str, Any]) -> Event:
-    """Inverse of `event_to_record`; raises ValueError on an unknown or malformed record."""
+    """Inverse of `event_to_record`; raises ValueError on an unknown or malformed record (wrong types too)."""
     try:
         cls = EVENT_TYPES[record["type"]]
     except (KeyError, TypeError):
         raise ValueError(f"unknown event record: {str(record)[:200]}") from None
+    hints = _field_hints(cls)
     kwargs: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         if f.name not in record:
@@ -191,8 +244,10 @@ def record_to_event(record: dict[str, Any]) -> Event:
         elif f.name == "genotype":
             value = Genotype.from_json(value, require_buildable=False)
         elif f.name == "genotypes":
-            value = {k: Genotype.from_json(v, require_buildable=False) for k, v in value.items()}
-        elif isinstance(value, list):
-            value = tuple(value)
+            if not isinstance(value, dict):
+                raise ValueError("genotypes: expected an object")
+            value = {str(k): Genotype.from_json(v, require_buildable=False) for k, v in value.items()}
+        else:
+            value = _decode(value, hints[f.name], f.name)
         kwargs[f.name] = value
     return cls(**kwargs)

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ddarts.errors import DivergedError
 from ddarts.genotype.parse import op_shares, parse_alphas
 from ddarts.runtime.distributed import any_process
 from ddarts.genotype.core import PARSE_METHODS
@@ -67,6 +68,20 @@ class SearchProgress:
                    count=int(state["count"]), sums={k: np.asarray(v) for k, v in state["sums"].items()})
 
 
+WATCHED_LOSSES = {"train_loss": "weight-step loss L_CE", "val_loss": "α-step loss L_CE", "l_t": "cell loss L_T",
+                  "l01": "zero-one loss L_01"}
+
+
+def check_finite(values: dict[str, Any], step: int, epoch: int) -> None:
+    """Stop at the first step whose loss is NaN or infinite: every later step would only spread it."""
+    for key, name in WATCHED_LOSSES.items():
+        array = np.asarray(values.get(key, ()), dtype=np.float64)
+        if array.size and not np.isfinite(array).all():
+            bad = array[~np.isfinite(array)].flat[0]
+            raise DivergedError(f"the search diverged: the {name} became {bad} at step {step} (epoch {epoch + 1}); "
+                                f"start a new search with a lower --lr or --arch-lr, or a lower --grad-clip.")
+
+
 class EpochLoop:
     """The epoch/step loop; metrics of step k are read back while step k+1 is already queued."""
 
@@ -109,6 +124,7 @@ class EpochLoop:
         if ready is not None:
             ready.synchronize()
         values = self.engine.layout.unpack(host.tolist())
+        check_finite(values, meta["step"], meta["epoch"])
         self.progress.add({k: values[k] for k in ("train_loss", "train_acc", "val_loss", "val_acc", "mc", "l_ab")})
         self._tick()
         p = self.progress

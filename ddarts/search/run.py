@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import os
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from ddarts import atomic
 from ddarts.data.batches import BatchStream
 from ddarts.data.catalogue import split_indices
 from ddarts.data.load import load_dataset
-from ddarts.errors import DataError, RunFolderError
+from ddarts.errors import DataError, DdartsError, DivergedError, RunFolderError
 from ddarts.runtime.background import run_reporting
+from ddarts.runtime.checkpoints import load_checkpoint as load_any_checkpoint
+from ddarts.runtime.checkpoints import save_checkpoint
 from ddarts.runtime.determinism import deterministic_mode
 from ddarts.runtime.devices import describe_device, resolve_device
 from ddarts.runtime.distributed import Distributed, agreed, main_first
@@ -37,7 +38,6 @@ from ddarts.search.events import (
 from ddarts.search.loop import EpochLoop, SearchProgress
 from ddarts.space.ops import PRIMITIVES
 
-CHECKPOINT_VERSION = 1
 RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpoint_every", "deterministic",
                        "alpha_live_steps", "alpha_live_s", "alpha_live_record")
 """Config fields that may differ when resuming: they do not change the searched numbers."""
@@ -45,16 +45,17 @@ RESUMABLE_OVERRIDES = ("device", "data_dir", "num_workers", "download", "checkpo
 
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
     """Read a search checkpoint with torch's weights-only loader: tensors and plain data, never code."""
-    path = Path(path)
-    if not path.is_file():
-        raise RunFolderError(f"no checkpoint to resume from at {path}")
+    return load_any_checkpoint(path, "search", required=("config", "engine", "train_stream", "val_stream",
+                                                         "progress"))
+
+
+def checkpoint_position(checkpoint: dict[str, Any]) -> tuple[int, int]:
+    """(epochs done, global step) a checkpoint resumes from; RunFolderError when its progress is damaged."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # a truncated or foreign file
-        raise RunFolderError(f"cannot read checkpoint {path}: {exc}") from None
-    if not isinstance(state, dict) or state.get("format_version") != CHECKPOINT_VERSION:
-        raise RunFolderError(f"{path} is not a ddarts search checkpoint of format version {CHECKPOINT_VERSION}")
-    return state
+        progress = SearchProgress.from_state(checkpoint["progress"])
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise RunFolderError(f"the checkpoint's progress record is damaged ({exc})") from None
+    return progress.epoch, progress.global_step
 
 
 class SearchRun:
@@ -65,11 +66,17 @@ class SearchRun:
                  dist: Distributed | None = None, data: Any = None):
         self.checkpoint = load_checkpoint(resume_from) if resume_from is not None else None
         if self.checkpoint is not None:
-            saved = SearchConfig.from_dict(self.checkpoint["config"])
+            try:
+                saved = SearchConfig.from_dict(self.checkpoint["config"])
+            except (ConfigError, TypeError, AttributeError) as exc:
+                raise RunFolderError(f"{resume_from}: the checkpoint's configuration is damaged ({exc})") from None
             if config is None:
                 config = saved
             else:
                 check_resumable(saved, config)
+            epochs_done, _ = checkpoint_position(self.checkpoint)
+            if epochs_done >= saved.epochs:  # said before any data is loaded
+                raise RunFolderError("this search already finished all its epochs; nothing to resume")
         if config is None:
             raise ConfigError("config", "a configuration is needed to start a new search")
         self.config = config
@@ -83,6 +90,8 @@ class SearchRun:
         self.data = data  # an ImageData given by the caller (ddarts.data.folders.from_tensors), else loaded
         self._parts: tuple | None = None
         self._last_checkpoint: str | None = None
+        self.log_position: Callable[[], int] | None = None
+        """Size of the run's metrics.jsonl, recorded in each checkpoint so a resume can drop later records."""
         if self.checkpoint is not None and resume_from is not None:
             self._last_checkpoint = str(resume_from)
 
@@ -115,9 +124,8 @@ class SearchRun:
         np.random.seed(cfg.seed % 2**32)
         engine = SearchEngine(cfg, self.data.info.num_classes, device, self.dist, stem=self.stem)
         train_idx, val_idx = split_indices(len(self.data), cfg.train_portion)
-        channels_last = cfg.channels_last and device.type == "cuda"
         shard = (self.dist.rank, self.dist.world_size) if self.dist is not None else (0, 1)
-        stream_args = dict(augment=True, device=device, channels_last=channels_last, shard=shard)
+        stream_args = dict(augment=True, device=device, channels_last=engine.channels_last, shard=shard)
         train_stream = BatchStream(self.data, train_idx, cfg.batch_size, seed=cfg.seed, **stream_args)
         val_stream = BatchStream(self.data, val_idx, cfg.batch_size, seed=cfg.seed + 1, **stream_args)
         steps_per_epoch = min(len(train_stream), len(val_stream))
@@ -133,7 +141,7 @@ class SearchRun:
                 train_stream.load_state_dict(self.checkpoint["train_stream"])
                 val_stream.load_state_dict(self.checkpoint["val_stream"])
                 progress = SearchProgress.from_state(self.checkpoint["progress"])
-            except (KeyError, ValueError, RuntimeError) as exc:
+            except (KeyError, ValueError, RuntimeError, TypeError, AttributeError, IndexError) as exc:
                 raise RunFolderError(f"checkpoint does not match this search: {exc}") from None
             if progress.epoch >= cfg.epochs:
                 raise RunFolderError("this search already finished; nothing to resume")
@@ -170,7 +178,10 @@ class SearchRun:
     def _failure(self, exc: Exception) -> Failed:
         tb = traceback.format_exc()
         message = str(exc) or type(exc).__name__
-        if isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in message.lower():
+        resumes = True
+        if isinstance(exc, DivergedError):
+            kind, resumes = "diverged", False
+        elif isinstance(exc, torch.cuda.OutOfMemoryError) or "out of memory" in message.lower():
             bs = self.config.batch_size
             message = (f"The device ran out of memory at batch size {bs}. Try a smaller batch "
                        f"(--batch-size {max(2, bs // 2)}), fewer cells or fewer initial channels.")
@@ -181,27 +192,31 @@ class SearchRun:
             kind = "data"
         elif isinstance(exc, ConfigError):
             kind = "config"
+        elif isinstance(exc, DdartsError):
+            kind = "io"
         else:
             kind = "error"
-        if self._last_checkpoint:
+        if self._last_checkpoint and resumes:
             message += f" The last checkpoint ({self._last_checkpoint}) resumes the run."
+        elif self._last_checkpoint:
+            message += f" The last good checkpoint ({self._last_checkpoint}) is kept."
         return Failed(message=message, kind=kind, traceback=tb, checkpoint=self._last_checkpoint)
 
     def save_checkpoint(self, engine: SearchEngine, train_stream, val_stream, progress: SearchProgress) -> str | None:
         if self.run_dir is None:
             return None
         state = {
-            "format_version": CHECKPOINT_VERSION,
             "config": self.config.to_dict(),
             "engine": engine.state_dict(),
             "train_stream": train_stream.state_dict(),
             "val_stream": val_stream.state_dict(),
             "progress": progress.to_state(),
         }
-        path = self.run_dir / CHECKPOINT_FILE
-        atomic.write_with(path, lambda handle: torch.save(state, handle))
-        self._last_checkpoint = str(path)
-        return str(path)
+        if self.log_position is not None:
+            state["log_bytes"] = self.log_position()
+        path = save_checkpoint(self.run_dir / CHECKPOINT_FILE, "search", state)
+        self._last_checkpoint = path
+        return path
 
 
 def check_resumable(saved: SearchConfig, given: SearchConfig) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 OpFactory = Callable[[int, int, bool], nn.Module]
@@ -65,9 +66,24 @@ class DilConv(nn.Module):
             nn.Conv2d(c_in, c_out, 1, bias=False),
             nn.BatchNorm2d(c_out, affine=affine),
         )
+        # With stride = dilation and "same" padding the kernel only ever reads every stride-th pixel, so it is
+        # an ordinary convolution of the subsampled input: same numbers, and on a CPU oneDNN runs that one
+        # 30-50x faster than the strided dilated depthwise convolution (the reduction cells' dil_conv ops).
+        same = kernel % 2 == 1 and padding == dilation * (kernel - 1) // 2
+        self.subsample = stride if stride == dilation > 1 and same else 0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.op(x)
+        return self.forward_relu(self.op[0](x))
+
+    def forward_relu(self, r: torch.Tensor) -> torch.Tensor:
+        """The op on an input that already went through ReLU: the supernet applies it once per cell state."""
+        conv = self.op[1]
+        if self.subsample:
+            s = self.subsample
+            r = F.conv2d(r[:, :, ::s, ::s], conv.weight, None, 1, conv.padding[0] // s, 1, conv.groups)
+        else:
+            r = conv(r)
+        return self.op[3](self.op[2](r))
 
 
 class SepConv(nn.Module):
@@ -82,6 +98,9 @@ class SepConv(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.op(x)
+
+    def forward_relu(self, r: torch.Tensor) -> torch.Tensor:
+        return self.op[1](self.op[0].forward_relu(r))
 
 
 class Identity(nn.Module):
@@ -102,7 +121,9 @@ class FactorizedReduce(nn.Module):
         self.bn = nn.BatchNorm2d(c_out, affine=affine)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.relu(x)
+        return self.forward_relu(self.relu(x))
+
+    def forward_relu(self, x: torch.Tensor) -> torch.Tensor:
         shifted = x[:, :, 1:, 1:]
         a = self.conv_1(x)
         b = self.conv_2(shifted)

@@ -11,7 +11,7 @@ from ddarts.train.events import (
     TrainStep,
     TrainStopped,
 )
-from ddarts.train.loop import train
+from ddarts.train.run import train
 
 __all__ = [
     "TrainCheckpoint", "TrainConfig", "TrainEpoch", "TrainEvent", "TrainFinished", "TrainStarted", "TrainStep",

@@ -60,7 +60,7 @@ class TrainConfig(ConfigRecord):
     device: str = "auto"
     amp: bool | None = None
     amp_dtype: str = "bfloat16"
-    channels_last: bool = True  # CUDA only
+    channels_last: bool = True  # where faster: ddarts.runtime.memory_format
     deterministic: bool = False
     log_every: int = 50  # steps between "step" records in metrics.jsonl
     source: str | None = None  # what the genotype was taken from (a run folder or a file)

@@ -20,6 +20,7 @@ from ddarts.nets.network import build_network
 from ddarts.runtime.devices import resolve_device
 from ddarts.runtime.distributed import Distributed
 from ddarts.runtime.folders import CHECKPOINT_FILE
+from ddarts.runtime.memory_format import in_memory_format, use_channels_last
 from ddarts.train.config import TrainConfig
 from ddarts.train.folder import load_checkpoint
 
@@ -130,8 +131,10 @@ def evaluate_checkpoint(path: str | os.PathLike, *, dataset: str | None = None, 
     except RuntimeError as exc:
         raise RunFolderError(f"{ck_path}: the weights do not fit the stored genotype ({str(exc).splitlines()[0]})") from None
     use_amp = amp if amp is not None else dev.type == "cuda"
+    channels_last = use_channels_last(dev, config.channels_last, config.init_channels)
+    model = in_memory_format(model, channels_last)
     stream = BatchStream(data, None, batch_size or config.eval_batch_size or config.batch_size, seed=0,
-                         augment=False, device=dev, drop_last=False, shuffle=False)
+                         augment=False, device=dev, drop_last=False, shuffle=False, channels_last=channels_last)
     result = evaluate_model(model, stream, amp=use_amp, amp_dtype=config.amp_dtype, max_batches=max_batches)
     return EvaluationReport(str(ck_path), name, "test", result.count, result.loss, result.top1, result.top5,
                             int(state.get("epoch", 0)), config.epochs, str(dev))

@@ -1,8 +1,9 @@
 """The folder of a training run: config.json, genotype.json, metrics.jsonl and checkpoint.pt.
 
-metrics.jsonl is append-only (one write per record); everything else is written atomically. A checkpoint
-remembers how long metrics.jsonl was when it was taken, so a resumed run first cuts off the records of
-steps that the checkpoint does not contain and the log never shows a step twice.
+`TrainFolderWriter` consumes the training's events, as `ddarts.runs.RunWriter` does a search's. metrics.jsonl
+is append-only (one write per record); everything else is written atomically. A checkpoint remembers how long
+metrics.jsonl was when it was taken, so a resumed run first cuts off the records of steps that the checkpoint
+does not contain (ddarts.runtime.recovery) and the log never shows a step twice.
 """
 
 from __future__ import annotations
@@ -12,29 +13,32 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from ddarts import __version__
-from ddarts.atomic import write_json, write_with
+from ddarts.atomic import describe_os_error, write_json
+from ddarts.data.progress import DatasetProgress
 from ddarts.errors import GenotypeError, RunFolderError
+from ddarts.limits import MAX_JSON_BYTES, loads_bounded
 from ddarts.genotype.core import Genotype
+from ddarts.runtime import checkpoints
 from ddarts.runtime.folders import (
-    CHECKPOINT_FORMAT_VERSION,
     CONFIG_FILE,
     DATASET_FILE,
     GENOTYPE_FILE,
+    METRICS_FILE,
     RUN_FORMAT_VERSION,
     check_new_run_dir,
     now_iso,
+    finite_json,
     read_header,
 )
+from ddarts.train.events import TrainEvent, TrainStep, train_event_record
 
 
 def _guard(path: Path, action):
     try:
         return action()
     except OSError as exc:
-        raise RunFolderError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise RunFolderError(f"{describe_os_error(exc, path)}; the last checkpoint is kept") from None
 
 
 def create_run(run_dir: str | os.PathLike, config: dict[str, Any], genotype: Genotype,
@@ -55,11 +59,14 @@ def read_run(run_dir: str | os.PathLike) -> tuple[dict[str, Any], Genotype]:
     header = read_header(folder, kind="train")
     path = folder / GENOTYPE_FILE
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            data = loads_bounded(handle.read(MAX_JSON_BYTES + 1), str(path))
     except FileNotFoundError:
         raise RunFolderError(f"{folder}: training run without {GENOTYPE_FILE}") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RunFolderError(f"{path}: unreadable ({exc})") from None
+    except OSError as exc:
+        raise RunFolderError(f"{path}: unreadable ({exc.strerror or exc})") from None
+    except ValueError as exc:
+        raise RunFolderError(str(exc)) from None
     try:
         genotype = Genotype.from_json(data)
     except GenotypeError as exc:
@@ -67,15 +74,23 @@ def read_run(run_dir: str | os.PathLike) -> tuple[dict[str, Any], Genotype]:
     return header["config"], genotype
 
 
-class MetricsLog:
-    """Appends one JSON object per line; `size()` and `truncate()` support checkpoint-consistent resumes."""
+class TrainFolderWriter:
+    """Appends the records of a training's events to metrics.jsonl (step records every `log_every` steps)."""
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._file = _guard(path, lambda: open(path, "ab", buffering=0))
+    def __init__(self, run_dir: Path, log_every: int):
+        self.path = Path(run_dir) / METRICS_FILE
+        self.log_every = log_every
+        self._file = _guard(self.path, lambda: open(self.path, "ab", buffering=0))
+
+    def write(self, event: TrainEvent) -> None:
+        if isinstance(event, DatasetProgress):
+            return
+        if isinstance(event, TrainStep) and event.step % self.log_every and event.step_in_epoch != event.steps_per_epoch:
+            return
+        self.append(train_event_record(event))
 
     def append(self, record: dict[str, Any]) -> None:
-        data = memoryview((json.dumps(record) + "\n").encode("utf-8"))
+        data = memoryview((json.dumps(finite_json(record), allow_nan=False) + "\n").encode("utf-8"))
 
         def write_all() -> None:
             view = data
@@ -84,52 +99,14 @@ class MetricsLog:
 
         _guard(self.path, write_all)
 
-    def size(self) -> int:
-        return self._file.tell()
-
-    def truncate(self, size: int) -> None:
-        if size < self.size():
-            _guard(self.path, lambda: (self._file.truncate(size), self._file.seek(size)))
+    def position(self) -> int:
+        return os.fstat(self._file.fileno()).st_size
 
     def close(self) -> None:
         if not self._file.closed:
             self._file.close()
 
 
-def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    state = {"format_version": CHECKPOINT_FORMAT_VERSION, **state}
-    _guard(path, lambda: write_with(path, lambda f: torch.save(state, f)))
-
-
 def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
-    """A checkpoint written by `save_checkpoint`, read without unpickling arbitrary objects."""
-    path = Path(path)
-    if not path.is_file():
-        raise RunFolderError(f"checkpoint not found: {path}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises several types for a damaged or foreign file
-        raise RunFolderError(f"{path}: not a readable ddarts training checkpoint ({type(exc).__name__}: "
-                             f"{str(exc).splitlines()[0] if str(exc) else ''})") from None
-    if not isinstance(state, dict) or state.get("format_version") != CHECKPOINT_FORMAT_VERSION:
-        raise RunFolderError(f"{path}: not a ddarts training checkpoint of format version {CHECKPOINT_FORMAT_VERSION}")
-    for key in ("config", "genotype", "model"):
-        if key not in state:
-            raise RunFolderError(f"{path}: checkpoint lacks '{key}'")
-    return state
-
-
-class NoLog:
-    """The metrics log of a torchrun replica: rank 0 alone writes metrics.jsonl."""
-
-    def append(self, record: dict[str, Any]) -> None:
-        pass
-
-    def size(self) -> int:
-        return 0
-
-    def truncate(self, size: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+    """A training checkpoint, read with the weights-only loader (never unpickling arbitrary objects)."""
+    return checkpoints.load_checkpoint(path, "train", required=("config", "genotype", "model"))

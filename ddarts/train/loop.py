@@ -10,10 +10,10 @@ each batch and evaluates its slice of the test split, and rank 0 alone writes th
 
 from __future__ import annotations
 
-import os
+import math
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import torch
 from torch import nn
@@ -22,27 +22,20 @@ from ddarts.atomic import write_json
 from ddarts.config import ConfigError
 from ddarts.data.batches import BatchStream
 from ddarts.data.catalogue import ImageData
-from ddarts.data.load import load_dataset
-from ddarts.data.progress import DatasetProgress
 from ddarts.data.sources import FolderData
-from ddarts.errors import DdartsError, RunFolderError
-from ddarts.genotype.core import DartsGenotype, Genotype
-from ddarts.genotype.derive import derive_genotype
-from ddarts.train.schedule import make_scheduler
+from ddarts.errors import DdartsError, DivergedError
+from ddarts.genotype.core import Genotype
 from ddarts.nets.cells import AuxiliaryHeadError
 from ddarts.nets.network import build_network
-from ddarts.runtime.background import run_reporting
-from ddarts.runtime.determinism import deterministic_mode
-from ddarts.runtime.devices import resolve_device
-from ddarts.runtime.distributed import Distributed, agreed, any_process, main_first
+from ddarts.runtime.distributed import Distributed, any_process
+from ddarts.runtime.memory_format import in_memory_format, use_channels_last
+from ddarts.train.schedule import make_scheduler
 from ddarts.runtime.folders import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
-    METRICS_FILE,
-    check_new_run_dir,
     read_header,
 )
-from ddarts.train.config import RESUME_MUTABLE, TrainConfig
+from ddarts.train.config import TrainConfig
 from ddarts.train.evaluate import autocast_context, evaluate_model
 from ddarts.train.events import (
     TrainCheckpoint,
@@ -52,22 +45,9 @@ from ddarts.train.events import (
     TrainStarted,
     TrainStep,
     TrainStopped,
-    train_event_record,
 )
-from ddarts.train.folder import MetricsLog, NoLog, create_run, load_checkpoint, read_run, save_checkpoint
-
-
-def prepare_genotype(genotype: Genotype | DartsGenotype, layers: int | None, dataset: str) -> Genotype:
-    """The genotype the network is built from: a DARTS genotype stacked, a D-DARTS one derived (Algorithm 1)
-    when `layers` asks for another depth."""
-    if isinstance(genotype, DartsGenotype):
-        result = genotype.stack(layers or (14 if dataset == "imagenet" else 20))
-    elif layers is not None and layers != genotype.n_cells:
-        result = derive_genotype(genotype, layers)
-    else:
-        result = genotype
-    result.check_buildable()
-    return result
+from ddarts.runtime.checkpoints import save_checkpoint
+from ddarts.train.folder import create_run
 
 
 def _rng_state(device: torch.device) -> dict[str, Any]:
@@ -83,23 +63,12 @@ def _set_rng_state(state: dict[str, Any], device: torch.device) -> None:
         torch.cuda.set_rng_state(state["cuda"], device)
 
 
-def _resume_config(stored: TrainConfig, given: TrainConfig | None, run_dir: Path) -> TrainConfig:
-    if given is None:
-        return stored
-    old, new = stored.to_dict(), given.to_dict()
-    for key in old:
-        if old[key] != new[key] and key not in RESUME_MUTABLE:
-            raise RunFolderError(f"{run_dir}: '{key}' cannot change when resuming ({old[key]!r} -> {new[key]!r}); "
-                                 f"only {', '.join(RESUME_MUTABLE)} may")
-    return given
-
-
-class _Training:
+class TrainingSession:
     """The objects of one training session; `run()` is the generator."""
 
     def __init__(self, config: TrainConfig, run_dir: Path, genotype: Genotype, checkpoint: dict | None,
                  train_data: ImageData | FolderData, test_data: ImageData | FolderData, device: torch.device,
-                 dist: Distributed | None = None):
+                 dist: Distributed | None = None, *, in_place: bool = False):
         self.config = config
         self.run_dir = run_dir
         self.genotype = genotype
@@ -109,7 +78,7 @@ class _Training:
         self.amp = config.amp if config.amp is not None else self.device.type == "cuda"
         if self.amp and self.device.type == "cpu" and config.amp_dtype == "float16":
             raise ConfigError("amp_dtype", "float16 mixed precision needs CUDA; use bfloat16 or --no-amp on CPU")
-        self.channels_last = config.channels_last and self.device.type == "cuda"
+        self.channels_last = use_channels_last(self.device, config.channels_last, config.init_channels)
         torch.manual_seed(config.seed)
         self.num_classes = train_data.info.num_classes
         self.dataset_info = train_data.info.to_dict()
@@ -120,8 +89,7 @@ class _Training:
                                        image_size=train_data.info.image_size).to(self.device)
         except AuxiliaryHeadError as exc:
             raise ConfigError("auxiliary_weight", f"{exc} (--auxiliary-weight 0)") from None
-        if self.channels_last:
-            self.model = self.model.to(memory_format=torch.channels_last)
+        self.model = in_memory_format(self.model, self.channels_last)
         self.forward_model: nn.Module = self.model
         if dist is not None:  # gradients averaged during backward; rank 0's weights and buffers broadcast
             ids = [device.index] if device.type == "cuda" else None
@@ -160,17 +128,15 @@ class _Training:
         self.resumed = checkpoint is not None
         if checkpoint is not None:
             self._load(checkpoint)
-        elif self.is_main:
+        elif self.is_main and not in_place:  # in place: a run killed before its first checkpoint starts over
             create_run(run_dir, config.to_dict(), genotype, self.dataset_info)
-        self.metrics: MetricsLog | NoLog = MetricsLog(run_dir / METRICS_FILE) if self.is_main else NoLog()
-        if checkpoint is not None and self.is_main:
-            self.metrics.truncate(int(checkpoint["metrics_bytes"]))
+        self.log_position: Callable[[], int] = lambda: 0
+        """Size of metrics.jsonl as its writer (ddarts.train.folder.TrainFolderWriter) has it; checkpoints keep it."""
+        if (checkpoint is not None or in_place) and self.is_main:
             self._update_config_file()
 
     # ------------------------------------------------------------------ state
     def _load(self, ck: dict[str, Any]) -> None:
-        if ck.get("finished"):
-            raise RunFolderError(f"{self.run_dir}: the run already finished all {self.config.epochs} epochs")
         self.model.load_state_dict(ck["model"])
         self.optimizer.load_state_dict(ck["optimizer"])
         self.scheduler.load_state_dict(ck["scheduler"])
@@ -202,7 +168,7 @@ class _Training:
             per_process = self.dist.gather_objects(rng)
         if not self.is_main:
             return str(path)
-        save_checkpoint(path, {
+        save_checkpoint(path, "train", {
             "config": self.config.to_dict(), "genotype": self.genotype.to_json(), "num_classes": self.num_classes,
             "input_kind": self.input_kind, "dataset": self.dataset_info,
             "model": self.model.state_dict(), "optimizer": self.optimizer.state_dict(),
@@ -210,16 +176,14 @@ class _Training:
             "epoch": self.epoch, "step_in_epoch": self.step_in_epoch, "step": self.step,
             "train_stream": self.train_stream.state_dict(), "epoch_totals": dict(self.totals),
             "best_top1": self.best_top1, "elapsed_s": elapsed, "rng": _rng_state(self.device),
-            "metrics_bytes": self.metrics.size(), "finished": finished,
+            "metrics_bytes": self.log_position(), "finished": finished,
             **({"rng_per_process": per_process} if per_process is not None else {}),
         })
         return str(path)
 
     def _checkpoint(self, elapsed: float, finished: bool = False) -> TrainCheckpoint:
-        event = TrainCheckpoint(self.epoch, self.step, str(self.run_dir / CHECKPOINT_FILE))
-        self.metrics.append(train_event_record(event))  # before the save: the checkpoint's log includes it
-        self._save(elapsed, finished)
-        return event
+        self._save(elapsed, finished)  # its record follows it in the log; a resume keeps that record
+        return TrainCheckpoint(self.epoch, self.step, str(self.run_dir / CHECKPOINT_FILE))
 
     # ------------------------------------------------------------------ loop
     def _train_step(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -246,7 +210,6 @@ class _Training:
         started = TrainStarted(str(self.run_dir), config.to_dict(), device, self.genotype, self.params,
                                self.steps_per_epoch, self.total_steps, config.epochs, self.epoch, self.step,
                                self.resumed)
-        self.metrics.append(train_event_record(started))
         yield started
         last = None
         while self.epoch < config.epochs:
@@ -266,6 +229,11 @@ class _Training:
                 self.step_in_epoch += 1
                 self.step += 1
                 loss_value, correct, n = self._step_totals(loss, correct, int(y.shape[0]))
+                if not math.isfinite(loss_value):  # nothing after this step could be trusted or kept
+                    raise DivergedError(
+                        f"training diverged: the loss became {loss_value} at step {self.step} (epoch "
+                        f"{self.epoch + 1}); the last good checkpoint in {self.run_dir} is kept. Start a new run "
+                        f"with a lower --lr or --grad-clip")
                 self.totals["loss"] += loss_value * n
                 self.totals["correct"] += correct
                 self.totals["count"] += n
@@ -274,8 +242,6 @@ class _Training:
                 event = TrainStep(self.epoch, self.step, self.step_in_epoch, self.steps_per_epoch, self.total_steps,
                                   loss_value, correct / n, lr, elapsed(), rate,
                                   (self.total_steps - self.step) / rate if rate > 0 else float("nan"))
-                if self.step % config.log_every == 0 or self.step_in_epoch == self.steps_per_epoch:
-                    self.metrics.append(train_event_record(event))
                 yield event
                 stop = any_process(self.dist, control is not None and control.stop_requested)  # same step everywhere
                 if stop and self.step_in_epoch < self.steps_per_epoch:
@@ -294,7 +260,6 @@ class _Training:
             epoch_event = TrainEpoch(self.epoch, config.epochs, self.totals["loss"] / count,
                                      self.totals["correct"] / count, last.loss, last.top1, last.top5, lr,
                                      drop_prob, self.best_top1, elapsed())
-            self.metrics.append(train_event_record(epoch_event))
             yield epoch_event
             self.epoch += 1
             self.step_in_epoch = 0
@@ -306,7 +271,6 @@ class _Training:
                 return
         assert last is not None
         finished = TrainFinished(config.epochs, self.step, self.best_top1, last.top1, last.top5, elapsed())
-        self.metrics.append(train_event_record(finished))
         yield finished
 
     def _step_totals(self, loss: torch.Tensor, correct: torch.Tensor, n: int) -> tuple[float, int, int]:
@@ -320,11 +284,9 @@ class _Training:
         return total_loss / count, round(hits), round(count)
 
     def _stop(self, elapsed: float) -> Iterator[TrainEvent]:
-        """Record the stop, then save, so the checkpoint's share of the log ends with the stop record."""
-        stopped = TrainStopped(self.epoch, self.step, str(self.run_dir / CHECKPOINT_FILE))
-        self.metrics.append(train_event_record(stopped))
+        """Save, then report the stop; a resume keeps the stop record that follows the checkpoint."""
         self._save(elapsed)
-        yield stopped
+        yield TrainStopped(self.epoch, self.step, str(self.run_dir / CHECKPOINT_FILE))
 
     def _oom(self) -> DdartsError:
         batch = self.config.batch_size
@@ -332,68 +294,3 @@ class _Training:
             f"out of GPU memory on {self.device} at batch size {batch}; try a smaller --batch-size "
             f"(e.g. {max(batch // 2, 1)}) or fewer --init-channels/--layers. The last checkpoint in "
             f"{self.run_dir} resumes the run (--resume)")
-
-
-def _load_splits(config: TrainConfig, out: dict[str, Any]) -> Iterator[DatasetProgress]:
-    """Load both splits off-thread and yield the loader's progress reports (a download can take minutes)."""
-    if out:  # given by the caller
-        return
-
-    def work(report) -> dict[str, Any]:
-        return {split: load_dataset(config.dataset, config.data_dir, split, download=config.download,
-                                    progress=report, image_size=config.image_size, num_workers=config.num_workers)
-                for split in ("train", "test")}
-
-    result: dict[str, Any] = {}
-    yield from run_reporting(work, result, name="ddarts-train-data")
-    out.update(result["result"])
-
-
-def run_training(config: TrainConfig | None, run_dir, genotype: Genotype | DartsGenotype | None, *,
-                 control: Any = None, resume: bool = False, dist: Distributed | None = None,
-                 data: dict[str, ImageData] | None = None) -> Iterator[TrainEvent]:
-    run_dir = Path(run_dir)
-
-    def opening() -> tuple[TrainConfig, Genotype, dict | None]:
-        if resume:
-            stored_dict, stored_genotype = read_run(run_dir)
-            try:
-                stored = TrainConfig.from_dict(stored_dict)
-            except ConfigError as exc:
-                raise RunFolderError(f"{run_dir / CONFIG_FILE}: {exc}") from None
-            resumed = _resume_config(stored, config, run_dir)
-            if genotype is not None and genotype != stored_genotype:
-                raise RunFolderError(f"{run_dir}: resuming with a different genotype than the run's genotype.json")
-            return resumed, stored_genotype, load_checkpoint(run_dir / CHECKPOINT_FILE)
-        if config is None or genotype is None:
-            raise ValueError("a new training run needs a config and a genotype")
-        if dist is None or dist.is_main:  # the replicas write nothing, so the folder is rank 0's to check
-            check_new_run_dir(run_dir)
-        return config, prepare_genotype(genotype, config.layers, config.dataset), None
-
-    config, genotype, checkpoint = agreed(dist, opening)
-    device = dist.device if dist is not None else resolve_device(config.device)
-    data: dict[str, Any] = dict(data or {})
-    yield from main_first(dist, lambda: _load_splits(config, data))
-    session = agreed(dist, lambda: _Training(config, run_dir, genotype, checkpoint, data["train"], data["test"],
-                                             device, dist))
-    try:
-        with deterministic_mode(config.deterministic):
-            yield from session.run(control)
-    finally:
-        session.metrics.close()
-
-
-def train(config: TrainConfig | None, run_dir: str | os.PathLike,
-          genotype: Genotype | DartsGenotype | None = None, *, control: Any = None,
-          resume: bool = False, dist: Distributed | None = None,
-          data: dict[str, ImageData] | None = None) -> Iterator[TrainEvent]:
-    """Train `genotype` (a DartsGenotype is stacked to `config.layers`, default 20 / 14 on ImageNet) into `run_dir`.
-
-    resume=True continues the run in `run_dir` from its checkpoint; `config` may then be None (the stored one) or
-    differ from it only in RESUME_MUTABLE fields. `control` is a `SearchControl` (pause/stop). While the data loads
-    its `DatasetProgress` reports are yielded first; `data` ({"train": ImageData, "test": ImageData}, e.g. from
-    `ddarts.data.folders.from_tensors`) replaces loading `config.dataset`. Under torchrun every process calls this
-    with the same arguments and its `Distributed`; rank 0 writes the run folder.
-    """
-    return run_training(config, run_dir, genotype, control=control, resume=resume, dist=dist, data=data)

@@ -17,7 +17,7 @@ from ddarts.nets.network import build_network
 CELL = (("sep_conv_3x3", 2, 0), ("skip_connect", 2, 1), ("max_pool_3x3", 3, 2), ("dil_conv_3x3", 4, 1),
         ("avg_pool_3x3", 5, 0), ("sep_conv_5x5", 5, 3))
 GENOTYPE = Genotype(cells=(CELL,) * 3, reductions=(1, 2), method="edge", threshold=0.85, source="tiny-run")
-FILES = {"genotype.json", "model.safetensors", "model.torchscript.pt", "model.onnx", "MODEL_CARD.md"}
+FILES = {"genotype.json", "model.safetensors", "model.torchscript.pt", "model.onnx", "MODEL_CARD.md", "export.json"}
 
 
 def trained_state_dict() -> dict[str, torch.Tensor]:
@@ -54,7 +54,7 @@ def reference_logits(state, x):
 def test_export_writes_a_complete_folder(exported):
     out, result, _state, steps = exported
     assert {p.name for p in out.iterdir()} == FILES
-    assert set(result.files) == FILES
+    assert set(result.files) == FILES - {"export.json"}
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".")]
     assert result.trained and result.layers == 3
     assert result.onnx_max_abs_diff <= 1e-4
@@ -104,18 +104,23 @@ def test_untrained_export_is_marked_and_grows_with_layers(tmp_path):
     assert load_genotype(tmp_path / "out" / "genotype.json").n_cells == 6
 
 
-def test_non_empty_folder_is_refused_unless_forced(tmp_path, monkeypatch):
+def test_non_empty_folder_is_refused_and_force_replaces_only_an_export(tmp_path, monkeypatch):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.txt").write_text("mine")
     with pytest.raises(ExportError, match="not empty.*--force"):
         export_network(GENOTYPE, out, init_channels=4)
+    with pytest.raises(ExportError, match="not a previous export"):
+        export_network(GENOTYPE, out, init_channels=4, force=True)
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    # a forced export that fails keeps the old folder
+    # a forced export over a previous export that fails keeps the old folder
+    (out / "keep.txt").unlink()
+    export_network(GENOTYPE, out, init_channels=4)
+    before = sorted(p.name for p in out.iterdir())
     monkeypatch.setattr(ddarts.export.formats, "_run_onnx", lambda data, x: np.full((x.shape[0], 10), 9.0, np.float32))
     with pytest.raises(ExportError, match="onnxruntime outputs differ"):
         export_network(GENOTYPE, out, init_channels=4, force=True)
-    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    assert sorted(p.name for p in out.iterdir()) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
@@ -148,12 +153,12 @@ def test_load_weights_accepts_checkpoints_and_state_dicts(tmp_path):
     assert load_weights(tmp_path / "ckpt.pt").keys() == {"a.weight"}
     assert load_weights(tmp_path / "plain.pt").keys() == {"a.weight"}
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(ExportError, match="junk.pt: not a readable PyTorch checkpoint"):
+    with pytest.raises(ExportError, match="junk.pt is damaged or not a weights file"):
         load_weights(tmp_path / "junk.pt")
     torch.save({"epoch": 3}, tmp_path / "nomodel.pt")
     with pytest.raises(ExportError, match="expected a state_dict"):
         load_weights(tmp_path / "nomodel.pt")
-    with pytest.raises(ExportError, match="no such weights file"):
+    with pytest.raises(ExportError, match="no weights file"):
         load_weights(tmp_path / "missing.pt")
     assert issubclass(ExportError, DdartsError)
 
@@ -196,7 +201,7 @@ def test_parent_without_write_permission(tmp_path, monkeypatch):
     def refuse(out_dir):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(ddarts.export.formats, "_make_partial_folder", refuse)
+    monkeypatch.setattr(ddarts.export.formats, "make_partial_folder", refuse)
     with pytest.raises(ExportError, match=r"cannot write the export there \(Permission denied\)"):
         export_network(GENOTYPE, tmp_path / "out", init_channels=4)
     assert list(tmp_path.iterdir()) == []

@@ -161,7 +161,7 @@ def test_load_errors_name_the_file(tmp_path):
     missing = tmp_path / "nope.json"
     with pytest.raises(GenotypeError, match="nope.json: no such genotype file"):
         load_genotype(missing)
-    with pytest.raises(GenotypeError, match="not a file"):
+    with pytest.raises(GenotypeError, match="is a folder, not a genotype file"):
         load_genotype(tmp_path)
     bad = tmp_path / "bad.json"
     bad.write_text('{"format_version": 1, "cells": [')

@@ -87,12 +87,12 @@ def test_a_genotype_file_is_loaded_as_is(tmp_path):
     "prepare, message",
     [
         (lambda run: (run / "config.json").unlink(), "a folder but not a run folder (no config.json)"),
-        (lambda run: (run / "config.json").write_text("{oops"), "config.json: unreadable"),
+        (lambda run: (run / "config.json").write_text("{oops"), "config.json: invalid JSON"),
         (lambda run: (run / "config.json").write_text("[]"), "config.json: expected a JSON object"),
         (lambda run: rewrite(run, format_version=2), "format_version 2 is not supported"),
         (lambda run: rewrite(run, kind="train"), "kind 'train' is not a search run"),
         (lambda run: rewrite(run, config=None), "'config' must be a JSON object"),
-        (lambda run: rewrite_config(run, cells=None), "config.cells must be an integer >= 3, got None"),
+        (lambda run: rewrite_config(run, cells=None), "config.cells must be an integer from 3 to 100, got None"),
         (lambda run: rewrite_config(run, mixing="relu"), "config.mixing 'relu' is not one of"),
         (lambda run: rewrite_config(run, parse="fair"), "parse method 'fair' is not one of"),
         (lambda run: drop_config(run, "threshold"), "config.threshold is missing"),
@@ -101,7 +101,9 @@ def test_a_genotype_file_is_loaded_as_is(tmp_path):
                                                                 "expected (3, 14, 7) for 3 cells"),
         (lambda run: save_alphas(run, 4, np.zeros((3, 14, 7), dtype=np.int64)), "dtype int64"),
         (lambda run: save_alphas(run, 4, np.array([{"a": 1}], dtype=object)), "not a readable .npy array"),
-        (lambda run: (run / "alphas" / "epoch_004.npy").write_bytes(b"junk"), "not a readable .npy array"),
+        (lambda run: (run / "alphas" / "epoch_004.npy").write_bytes(b"junk"), "not a NumPy array file"),
+        (lambda run: save_alphas(run, 4, np.full((3, 14, 7), np.nan)), "NaN or infinite"),
+        (lambda run: save_alphas(run, 4, np.array(["a"] * 294).reshape(3, 14, 7)), "dtype <U1"),
     ],
 )
 def test_broken_run_folders_give_clear_errors(tmp_path, prepare, message):

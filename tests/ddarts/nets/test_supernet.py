@@ -59,3 +59,43 @@ def test_frozen_bn_statistics_keeps_running_statistics():
         net(torch.randn(4, 3, 16, 16))
     after = net.state_dict()
     assert not all(torch.equal(before[k], after[k]) for k in before)
+
+
+def _plain_cell(cell, s0, s1, weights):
+    """The cell as the method defines it: every op's own forward (its own ReLU), summed out of place."""
+    states = [cell.preprocess0(s0), cell.preprocess1(s1)]
+    row = 0
+    for _ in range(4):
+        node = 0
+        for frm in range(len(states)):
+            edge = cell.edges[row]
+            node = node + sum(weights[row][k] * op(states[frm]) for k, op in enumerate(edge.ops))
+            row += 1
+        states.append(node)
+    return torch.cat(states[2:], dim=1)
+
+
+def test_shared_relu_and_in_place_mixing_equal_the_plain_weighted_sum_with_gradients():
+    torch.manual_seed(0)
+    net = Supernet(n_cells=3, init_channels=4, num_classes=10).double()  # cells 1 and 2 reduce
+    stem = torch.randn(2, 12, 8, 8, dtype=torch.float64)
+    inputs = (stem, stem * 0.5)
+    for cell in net.cells[:2]:  # a normal cell, then a reduction cell after it
+        weights = torch.rand(14, 7, dtype=torch.float64, requires_grad=True)
+        x0, x1 = (t.detach().clone().requires_grad_() for t in inputs)
+        got = cell(x0, x1, weights)
+        grads = torch.autograd.grad(got.square().sum(), (x0, x1, weights))
+        want = _plain_cell(cell, x0, x1, weights)
+        expected = torch.autograd.grad(want.square().sum(), (x0, x1, weights))
+        torch.testing.assert_close(got, want)
+        for g, e in zip(grads, expected):
+            torch.testing.assert_close(g, e)
+        inputs = (inputs[0], got.detach())
+
+def test_the_supernet_gives_the_same_numbers_in_channels_last():
+    net = _net()
+    x = torch.randn(4, 3, 16, 16)
+    want = net(x)
+    net = net.to(memory_format=torch.channels_last)
+    got = net(x.contiguous(memory_format=torch.channels_last))
+    torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)

@@ -368,7 +368,7 @@ def test_reader_rejects_foreign_folders(tmp_path):
     with pytest.raises(RunFolderError, match="not a ddarts run folder"):
         RunReader(tmp_path)
     (tmp_path / "config.json").write_text("{broken")
-    with pytest.raises(RunFolderError, match="not valid JSON"):
+    with pytest.raises(RunFolderError, match="invalid JSON"):
         RunReader(tmp_path)
     (tmp_path / "config.json").write_text(json.dumps({"format_version": 1, "kind": "train", "config": {}}))
     with pytest.raises(RunFolderError, match="run kind is 'train'"):

@@ -89,8 +89,9 @@ def test_status_transitions():
     state.apply(Stopped(epoch=0, step=5, checkpoint="runs/x/checkpoint.pt"))
     assert state.status == "stopped" and not state.stopping
     assert state.last_checkpoint == CheckpointSaved(0, 5, "runs/x/checkpoint.pt")
-    with pytest.raises(ValueError, match="unknown run state 'sleeping'"):
-        state.apply(StateChanged("sleeping"))
+    # an unknown state is skipped and reported, never raised into a view
+    assert not state.apply(StateChanged("sleeping"))
+    assert state.status == "stopped" and "unknown run state 'sleeping'" in state.problems[-1]
 
 
 def test_series_are_columnar_and_per_cell():

@@ -135,7 +135,7 @@ def test_bad_device_and_missing_checkpoint_are_clear_errors(tmp_path):
     with pytest.raises(RunFolderError, match="no checkpoint"):
         next(search(None, resume_from=tmp_path / "nothing.pt"))
     (tmp_path / "bad.pt").write_bytes(b"not a checkpoint")
-    with pytest.raises(RunFolderError, match="cannot read checkpoint"):
+    with pytest.raises(RunFolderError, match="damaged or not a ddarts search checkpoint"):
         next(search(None, resume_from=tmp_path / "bad.pt"))
     with pytest.raises(ConfigError, match="cells: cannot change"):
         run = tmp_path / "r"

@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torch.nn.functional as F
 
 from ddarts.space.ops import (
     EDGES,
@@ -37,3 +38,22 @@ def test_edges_and_reduction_layout():
     assert all(frm < to for to, frm in EDGES)
     assert reduction_positions(8) == (2, 5)
     assert reduction_positions(14) == (4, 9)
+
+
+def test_a_dilated_conv_with_stride_equal_to_dilation_equals_the_direct_convolution():
+    torch.manual_seed(0)
+    for name in ("dil_conv_3x3", "dil_conv_5x5"):
+        op = build_op(name, 4, 2, affine=False).double()
+        assert op.subsample == 2
+        conv = op.op[1]
+        for size in (8, 7):  # odd sizes too
+            x = torch.randn(2, 4, size, size, dtype=torch.float64, requires_grad=True)
+            got = op(x)
+            want = op.op[3](op.op[2](F.conv2d(F.relu(x), conv.weight, None, conv.stride, conv.padding,
+                                              conv.dilation, conv.groups)))
+            torch.testing.assert_close(got, want)
+            g_got = torch.autograd.grad(got.square().sum(), (x, conv.weight))
+            g_want = torch.autograd.grad(want.square().sum(), (x, conv.weight))
+            for a, b in zip(g_got, g_want):
+                torch.testing.assert_close(a, b)
+    assert build_op("dil_conv_3x3", 4, 1, affine=False).subsample == 0

@@ -26,7 +26,7 @@ def test_values_take_the_field_type_and_dashes_are_allowed():
 
 @pytest.mark.parametrize("grid, seeds, field, words", [
     (["w_ab=0,1"], (), "w_ab", "unknown search configuration field"),
-    (["w_abl=0,-1"], (), "w_abl", "must be >= 0.0"),
+    (["w01=0,-1"], (), "w01", "must be >= 0.0"),
     (["cells=3,x"], (), "cells", "expected an integer"),
     (["loss=fair,lt"], (), "loss", "'lt' is not one of"),
     (["w_abl="], (), "w_abl", "empty grid"),

@@ -23,7 +23,7 @@ from ddarts.train import (
     train,
 )
 from ddarts.train.folder import load_checkpoint
-from ddarts.train.loop import prepare_genotype
+from ddarts.train.run import prepare_genotype
 
 TINY = dict(dataset="digits", epochs=2, batch_size=8, eval_batch_size=16, steps_per_epoch=3, eval_batches=2,
             init_channels=4, seed=3, device="cpu", log_every=1)

@@ -1,0 +1,1 @@
+"""The search benchmark (`python -m ddarts.bench`): step times, images per second and peak memory."""

@@ -1,0 +1,5 @@
+import sys
+
+from ddarts.bench.report import main
+
+sys.exit(main())

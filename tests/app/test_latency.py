@@ -23,13 +23,14 @@ def test_a_blocked_gui_thread_is_a_stall_named_after_what_blocked_it(qtbot):
         time.sleep(0.15)  # a gap of at least 150 ms, whatever the machine
 
     QTimer.singleShot(20, block)
-    qtbot.waitUntil(lambda: bool(beat.stalls), timeout=5_000)
+    ours = lambda: [s for s in beat.stalls if "slow slot" in s.during]  # noqa: E731 - other stalls may come first
+    qtbot.waitUntil(lambda: bool(ours()), timeout=5_000)
     qtbot.wait(20)
     beat.stop()
-    stall = beat.stalls[0]
-    assert stall.gap_ms >= 150 and stall.phase == "test" and "slow slot" in stall.during
+    stall = ours()[0]
+    assert stall.gap_ms >= 150 and stall.phase == "test"
     report = beat.report()
-    assert report.max_ms >= 150 and report.beats == len(beat.gaps) and report.phases["test"]["stalls"] == 1
+    assert report.max_ms >= 150 and report.beats == len(beat.gaps) and report.phases["test"]["stalls"] >= 1
     assert "slow slot" in report.text() and json.loads(json.dumps(asdict(report)))["stalls"][0]["phase"] == "test"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from ddarts.atomic import describe_kind
 from ddarts.errors import RunFolderError
 from ddarts.genotype.parse import MIXINGS
-from ddarts.genotype.sources import load_alpha_array
+from ddarts.runs.sources import load_alpha_array
 from ddarts.limits import loads_bounded
 from ddarts.runs.checks import alpha_problem
 from ddarts.runs.state import RunState

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from ddarts.atomic import describe_os_error
-from ddarts.errors import RunFolderError
+from ddarts.errors import DivergedError, RunFolderError
 from ddarts.limits import loads_bounded
 from ddarts.runtime.folders import (
     ALPHAS_DIR,
@@ -150,3 +150,11 @@ def diverged_message(metrics: Path) -> str | None:
                 return str(record.get("message", "")).split(";")[0][:300]
             return None
     return None
+
+
+def refuse_if_diverged(folder: str | os.PathLike, what: str) -> None:
+    """A run that stopped because its configuration diverged would diverge again: say so instead of resuming."""
+    diverged = diverged_message(Path(folder) / METRICS_FILE)
+    if diverged:
+        raise DivergedError(f"{folder} stopped because its configuration diverged ({diverged}); resuming would "
+                            f"repeat it. Start a new {what} with another configuration.")

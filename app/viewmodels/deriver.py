@@ -16,7 +16,7 @@ from ddarts.data.catalogue import DATASET_INFO
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import DartsGenotype, Genotype
 from ddarts.genotype.derive import derive
-from ddarts.genotype.sources import genotype_from_source
+from ddarts.runs.sources import genotype_from_source
 from ddarts.nets.network import DEFAULT_LAYERS
 from ddarts.runs import RunState
 from ddarts.runs.choice import parse_settings

@@ -13,7 +13,7 @@ from ddarts.atomic import check_output_file, describe_os_error
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS, DartsGenotype, Genotype
 from ddarts.genotype.derive import derive
-from ddarts.genotype.sources import genotype_from_source
+from ddarts.runs.sources import genotype_from_source
 
 
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:

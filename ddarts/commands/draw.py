@@ -11,7 +11,7 @@ from ddarts.errors import DdartsError
 from ddarts.genotype import PARSE_METHODS
 from ddarts.genotype.core import as_genotype
 from ddarts.genotype.diagram import cell_dot, find_dot, network_dot, render
-from ddarts.genotype.sources import genotype_from_source
+from ddarts.runs.sources import genotype_from_source
 
 FORMATS = ("svg", "png", "pdf")
 RASTER_DPI = "200"

@@ -8,7 +8,7 @@ from pathlib import Path
 from ddarts.atomic import check_output_file, describe_os_error
 from ddarts.errors import DdartsError, GenotypeError
 from ddarts.genotype.core import PARSE_METHODS, DartsGenotype, as_genotype
-from ddarts.genotype.sources import genotype_from_source
+from ddarts.runs.sources import genotype_from_source
 
 DEFAULT_LAYERS = 20
 

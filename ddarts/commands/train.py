@@ -20,7 +20,7 @@ from ddarts.commands.telemetry import add_output_options, with_tensorboard
 from ddarts.data.progress import DatasetProgress
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS
-from ddarts.genotype.sources import genotype_from_source
+from ddarts.runs.sources import genotype_from_source
 from ddarts.runtime import distributed
 from ddarts.runtime.interrupts import StopOnSignals, Terminated
 from ddarts.search.config import ConfigError

@@ -1,5 +1,5 @@
 """Genotypes: the discrete architecture (core), its files (files, legacy), how α becomes one (parse), how a
-deeper network is derived from one (derive), where one comes from (sources) and how it is drawn (diagram)."""
+deeper network is derived from one (derive), and how it is drawn (diagram)."""
 
 from ddarts.genotype.core import (
     PARSE_METHODS,

@@ -11,13 +11,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-
 from ddarts.atomic import describe_kind
 from ddarts.errors import RunFolderError
 from ddarts.genotype.parse import MIXINGS
-from ddarts.genotype.sources import load_alpha_array
 from ddarts.limits import loads_bounded
 from ddarts.runs.checks import alpha_problem
+from ddarts.runs.sources import load_alpha_array
 from ddarts.runs.state import RunState
 from ddarts.runtime.folders import (
     CONFIG_FILE,
@@ -25,6 +24,7 @@ from ddarts.runtime.folders import (
     METRICS_FILE,
     read_header,
 )
+from ddarts.runtime.recovery import record_type
 from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.events import AlphaSnapshot, Event, record_to_event
 
@@ -143,7 +143,7 @@ class RunReader:
         except OSError:
             return
         for line in text.splitlines():
-            kind = _record_type(line)
+            kind = record_type(line)
             if kind in LIFECYCLE_TYPES:
                 self._last_lifecycle = kind
 
@@ -224,11 +224,3 @@ class RunReader:
 
 _RETRY = object()
 """Marker: the line cannot be handled yet (its α file is not there); try again at the next poll."""
-
-
-def _record_type(line: bytes) -> str | None:
-    try:
-        record = loads_bounded(line)
-    except ValueError:
-        return None
-    return record.get("type") if isinstance(record, dict) else None

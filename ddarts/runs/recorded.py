@@ -13,13 +13,18 @@ from pathlib import Path
 from typing import Any
 
 from ddarts import atomic
-from ddarts.errors import DivergedError, RunFolderError
+from ddarts.errors import RunFolderError
 from ddarts.runs.reader import RunReader
 from ddarts.runs.writer import RunWriter
 from ddarts.runtime.distributed import Distributed, agreed, main_first
-from ddarts.runtime.folders import CHECKPOINT_FILE, DATASET_FILE, METRICS_FILE, check_new_run_dir, holds_files
+from ddarts.runtime.folders import (
+    CHECKPOINT_FILE,
+    DATASET_FILE,
+    check_new_run_dir,
+    holds_files,
+)
 from ddarts.runtime.lock import RunLock
-from ddarts.runtime.recovery import diverged_message, recover
+from ddarts.runtime.recovery import recover, refuse_if_diverged
 from ddarts.search.config import ConfigError, SearchConfig
 from ddarts.search.control import SearchControl
 from ddarts.search.events import Event
@@ -80,10 +85,7 @@ def _open_run(config: SearchConfig | None, run_dir: Path, control: SearchControl
         else:
             check_resumable(saved, config)
         lock.acquire()
-        diverged = diverged_message(run_dir / METRICS_FILE)
-        if diverged:
-            raise DivergedError(f"{run_dir} stopped because its configuration diverged ({diverged}); resuming "
-                                f"would repeat it. Start a new search with another configuration.")
+        refuse_if_diverged(run_dir, "search")
         checkpoint = run_dir / CHECKPOINT_FILE
         if not checkpoint.exists() and not checkpoint.is_symlink():
             # killed before the first checkpoint: start over in place with the folder's configuration

@@ -12,9 +12,14 @@ import re
 from pathlib import Path
 
 from ddarts.atomic import describe_os_error
-from ddarts.errors import RunFolderError
+from ddarts.errors import DivergedError, RunFolderError
 from ddarts.limits import loads_bounded
-from ddarts.runtime.folders import ALPHAS_DIR, GENOTYPES_DIR, LIFECYCLE_TYPES, METRICS_FILE
+from ddarts.runtime.folders import (
+    ALPHAS_DIR,
+    GENOTYPES_DIR,
+    LIFECYCLE_TYPES,
+    METRICS_FILE,
+)
 
 TMP_FILE = re.compile(r"\..+\.tmp")
 """The temporary names ddarts.atomic writes to before renaming."""
@@ -47,7 +52,8 @@ def _unlink(path: Path) -> None:
         raise RunFolderError(describe_os_error(exc, path, "removing")) from None
 
 
-def _record_type(line: bytes) -> str | None:
+def record_type(line: bytes) -> str | None:
+    """The `type` of one metrics.jsonl line, or None when the line is not a JSON record."""
     try:
         record = loads_bounded(line)
     except ValueError:
@@ -80,7 +86,7 @@ def checkpoint_log_end(metrics: Path, log_bytes: int | None, step: int) -> int |
         return None
     end = log_bytes
     for line in data[log_bytes:].splitlines(keepends=True):
-        if not line.endswith(b"\n") or _record_type(line) not in KEPT_AFTER_CHECKPOINT:
+        if not line.endswith(b"\n") or record_type(line) not in KEPT_AFTER_CHECKPOINT:
             break
         end += len(line)
     return end
@@ -144,3 +150,11 @@ def diverged_message(metrics: Path) -> str | None:
                 return str(record.get("message", "")).split(";")[0][:300]
             return None
     return None
+
+
+def refuse_if_diverged(folder: str | os.PathLike, what: str) -> None:
+    """A run that stopped because its configuration diverged would diverge again: say so instead of resuming."""
+    diverged = diverged_message(Path(folder) / METRICS_FILE)
+    if diverged:
+        raise DivergedError(f"{folder} stopped because its configuration diverged ({diverged}); resuming would "
+                            f"repeat it. Start a new {what} with another configuration.")

@@ -23,12 +23,11 @@ from ddarts.runtime.distributed import Distributed, agreed, main_first
 from ddarts.runtime.folders import (
     CHECKPOINT_FILE,
     CONFIG_FILE,
-    METRICS_FILE,
     check_new_run_dir,
     holds_files,
 )
 from ddarts.runtime.lock import RunLock
-from ddarts.runtime.recovery import diverged_message, recover
+from ddarts.runtime.recovery import recover, refuse_if_diverged
 from ddarts.train.checks import check_input_size
 from ddarts.train.config import RESUME_MUTABLE, TrainConfig
 from ddarts.train.events import TrainEvent
@@ -86,10 +85,7 @@ def _open_resumed(config: TrainConfig | None, run_dir: Path, genotype, lock: Run
         raise RunFolderError(f"{run_dir}: resuming with a different genotype than the run's genotype.json")
     if lock is not None:
         lock.acquire()
-        diverged = diverged_message(run_dir / METRICS_FILE)
-        if diverged:
-            raise DivergedError(f"{run_dir} stopped because its configuration diverged ({diverged}); resuming "
-                                f"would repeat it. Start a new run with another configuration.")
+        refuse_if_diverged(run_dir, "run")
     path = run_dir / CHECKPOINT_FILE
     if not path.exists() and not path.is_symlink():  # killed before the first checkpoint: start over in place
         if lock is not None:

@@ -137,7 +137,7 @@ def test_another_run_folder_is_parsed_with_the_chosen_method_and_threshold(qtbot
     not_a_run = tmp_path / "empty"
     not_a_run.mkdir()
     panel.set_source_path(not_a_run)
-    assert "not a run folder" in panel.message and panel.derivation is None
+    assert "not a ddarts run folder" in panel.message and panel.derivation is None
 
 
 def test_invalid_inputs_show_a_readable_message(qtbot: QtBot, model: RunModel, tmp_path: Path):

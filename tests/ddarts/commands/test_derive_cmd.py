@@ -74,7 +74,7 @@ def test_derive_a_run_folder_with_its_own_or_another_parse(tmp_path, capsys):
     (lambda tmp: [SPARSE, "--layers", 5], "layers: 5 is fewer than the 8 searched cells"),
     (lambda tmp: [SPARSE, "--layers", 14, "--parse", "edge"], "apply to run folders only"),
     (lambda tmp: [tmp / "bad.json", "--layers", 14], "unknown operation 'conv_9x9'"),
-    (lambda tmp: [tmp, "--layers", 14], "not a run folder"),
+    (lambda tmp: [tmp, "--layers", 14], "not a ddarts run folder"),
 ])
 def test_bad_inputs_write_nothing(tmp_path, capsys, make_args, message):
     bad = Genotype(cells=((("sep_conv_3x3", 2, 0),),) * 3, reductions=(1, 2)).to_json()

@@ -15,39 +15,22 @@ import numpy as np
 
 from ddarts.atomic import describe_kind
 from ddarts.errors import GenotypeError, RunFolderError
-from ddarts.limits import MAX_CELLS, MAX_JSON_BYTES, loads_bounded
 from ddarts.genotype import PARSE_METHODS, DartsGenotype, Genotype, load_genotype
 from ddarts.genotype.parse import MIXINGS, parse_alphas
+from ddarts.limits import MAX_CELLS
+from ddarts.runtime.folders import CONFIG_FILE, read_header
 from ddarts.space.ops import EDGES, PRIMITIVES, reduction_positions
 
-RUN_FORMAT_VERSION = 1
 ALPHA_FILE = re.compile(r"epoch_(\d{3,})\.npy")
 
 
 def _read_run_config(run_dir: Path) -> dict[str, Any]:
-    config_file = run_dir / "config.json"
-    if not config_file.is_file():
-        raise RunFolderError(f"{run_dir}: a folder but not a run folder (no config.json)")
-    try:
-        with open(config_file, "rb") as handle:
-            data = loads_bounded(handle.read(MAX_JSON_BYTES + 1), str(config_file))
-    except OSError as exc:
-        raise RunFolderError(f"{config_file}: unreadable ({exc.strerror or exc})") from None
-    except ValueError as exc:
-        raise RunFolderError(str(exc)) from None
-    if not isinstance(data, dict):
-        raise RunFolderError(f"{config_file}: expected a JSON object")
-    version = data.get("format_version")
-    if version != RUN_FORMAT_VERSION or isinstance(version, bool):
-        raise RunFolderError(f"{config_file}: format_version {version!r} is not supported "
-                             f"(this version reads {RUN_FORMAT_VERSION})")
-    if data.get("kind") != "search":
-        raise RunFolderError(f"{config_file}: kind {data.get('kind')!r} is not a search run; "
+    """The search configuration of a run folder; the header checks are the run folders' own (runtime.folders)."""
+    header = read_header(run_dir, kind=None)
+    if header.get("kind") != "search":
+        raise RunFolderError(f"{run_dir / CONFIG_FILE}: kind {header.get('kind')!r} is not a search run; "
                              "only search runs hold α to parse")
-    config = data.get("config")
-    if not isinstance(config, dict):
-        raise RunFolderError(f"{config_file}: 'config' must be a JSON object")
-    return config
+    return header["config"]
 
 
 def _config_value(config: dict[str, Any], key: str, run_dir: Path) -> Any:

@@ -7,7 +7,7 @@ import pytest
 from ddarts.errors import DdartsError, GenotypeError, RunFolderError
 from ddarts.genotype.core import Genotype
 from ddarts.genotype.parse import parse_cell
-from ddarts.genotype.sources import genotype_from_source, latest_alpha_file
+from ddarts.runs.sources import genotype_from_source, latest_alpha_file
 from ddarts.search.config import SearchConfig
 from ddarts.space.ops import EDGES, PRIMITIVES
 
@@ -86,10 +86,10 @@ def test_a_genotype_file_is_loaded_as_is(tmp_path):
 @pytest.mark.parametrize(
     "prepare, message",
     [
-        (lambda run: (run / "config.json").unlink(), "a folder but not a run folder (no config.json)"),
+        (lambda run: (run / "config.json").unlink(), "not a ddarts run folder"),
         (lambda run: (run / "config.json").write_text("{oops"), "config.json: invalid JSON"),
-        (lambda run: (run / "config.json").write_text("[]"), "config.json: expected a JSON object"),
-        (lambda run: rewrite(run, format_version=2), "format_version 2 is not supported"),
+        (lambda run: (run / "config.json").write_text("[]"), "config.json: expected a JSON object, got list"),
+        (lambda run: rewrite(run, format_version=2), "unsupported run format_version 2"),
         (lambda run: rewrite(run, kind="train"), "kind 'train' is not a search run"),
         (lambda run: rewrite(run, config=None), "'config' must be a JSON object"),
         (lambda run: rewrite_config(run, cells=None), "config.cells must be an integer from 3 to 100, got None"),
@@ -139,5 +139,5 @@ def test_missing_paths_and_bad_files(tmp_path):
     bad.write_text("print('hi')")
     with pytest.raises(GenotypeError, match="bad.txt: expected Genotype"):
         genotype_from_source(bad)
-    with pytest.raises(RunFolderError, match="not a run folder"):
+    with pytest.raises(RunFolderError, match="not a ddarts run folder"):
         genotype_from_source(tmp_path)

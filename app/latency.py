@@ -263,6 +263,7 @@ def benchmark(config: SearchConfig, pause_ms: int = 250, limit_ms: float = STALL
         outcome: list[BaseException | None] = []
 
         def done(error: BaseException | None) -> None:
+            beat.stop()  # quitting (a last full collection, closing the window) is not part of the figures
             outcome.append(error)
             app.quit()
 

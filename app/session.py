@@ -1,6 +1,7 @@
 """Where the run on show comes from: a search on our own thread, or a run folder followed on a timer.
 
-The session feeds either source into one `RunModel`, so the views never know which it is, and
+A followed folder is read on a worker thread (the records and α arrays a poll finds), so a long run
+or a slow disk never holds the event loop; the events are applied on the GUI thread. The session feeds either source into one `RunModel`, so the views never know which it is, and
 answers the questions that depend on the source: is a search running, can the run be resumed (a
 stopped or failed run, or a followed one whose writer went quiet without saying why: crashed).
 """
@@ -12,6 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .graphviz_render import LatestCall
 from .run_model import RunModel
 from .threads import GeneratorRunner
 from ddarts.errors import DdartsError
@@ -44,7 +46,11 @@ class RunSession(QObject):
         self.reader: RunReader | None = None
         self.poll_timer = QTimer(self)
         self.poll_timer.setInterval(POLL_INTERVAL_MS)
-        self.poll_timer.timeout.connect(self.poll)
+        self.poll_timer.timeout.connect(self.poll_in_background)
+        self._poller = LatestCall(self)
+        self._poller.finished.connect(self._on_polled)
+        self._poller.failed.connect(lambda _id, message: self._poll_failed(message))
+        self._polled_reader: RunReader | None = None
         self.runner.events.connect(self.apply_events)
         self.runner.finished.connect(self._on_search_ended)
         self.runner.crashed.connect(lambda text, details: self.problem.emit("Search could not run", text, details))
@@ -137,14 +143,34 @@ class RunSession(QObject):
         return run_dir
 
     def poll(self) -> None:
+        """Read what the writer appended and show it, now (the timer uses `poll_in_background`)."""
         if self.reader is None:
             return
         try:
             events = self.reader.poll()
         except DdartsError as exc:
-            self.stop_following()
-            self.problem.emit("Stopped following the run", str(exc), "")
+            self._poll_failed(str(exc))
             return
+        self._take(events)
+
+    def poll_in_background(self) -> None:
+        """The timer's poll: reading the records and α arrays runs on a worker thread, the events are applied
+        here when they arrive. One read at a time, each continuing where the last one stopped."""
+        reader = self.reader
+        if reader is None or self._poller.busy:
+            return
+        self._polled_reader = reader
+        self._poller.submit(reader.poll)
+
+    def _on_polled(self, _request_id: int, events: list) -> None:
+        if self._polled_reader is self.reader and self.reader is not None:  # else the folder changed meanwhile
+            self._take(events)
+
+    def _poll_failed(self, message: str) -> None:
+        self.stop_following()
+        self.problem.emit("Stopped following the run", message, "")
+
+    def _take(self, events: list) -> None:
         if events:
             self.model.apply(events)
         else:
@@ -152,4 +178,5 @@ class RunSession(QObject):
 
     def stop_following(self) -> None:
         self.poll_timer.stop()
+        self._poller.cancel()  # a read still running is not applied
         self.reader = None

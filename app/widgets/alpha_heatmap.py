@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QWidget
 from ..run_model import RunModel
 from .alpha_views import cell_weights, weight_name, when_text
 from .plot_base import PlotPanel, format_value, literal
+from .value_grid_item import ValueGridItem
 from ddarts.space.ops import EDGES, PRIMITIVES
 
 EDGE_LABELS = tuple(f"{to}←{frm}" for to, frm in EDGES)
@@ -42,16 +43,8 @@ class AlphaHeatmap(PlotPanel):
         left.setLabel(literal("edge  (to ← from node)"))
         self.plot.setXRange(0, len(PRIMITIVES), padding=0)
         self.plot.setYRange(0, len(EDGES), padding=0)
-        self.value_text: list[list[pg.TextItem]] = []
-        for i in range(len(EDGES)):
-            row = []
-            for j in range(len(PRIMITIVES)):
-                text = pg.TextItem("", anchor=(0.5, 0.5))
-                text.setFont(small)
-                text.setPos(j + 0.5, i + 0.5)
-                self.plot.addItem(text)
-                row.append(text)
-            self.value_text.append(row)
+        self.values = ValueGridItem(len(EDGES), len(PRIMITIVES), small)
+        self.plot.addItem(self.values, ignoreBounds=True)
         self.weights: np.ndarray | None = None
         model.genotype_changed.connect(self.refresh)
         self.refresh()
@@ -66,20 +59,13 @@ class AlphaHeatmap(PlotPanel):
         self.weights = weights
         if weights is None:
             self.image.setImage(np.zeros((len(PRIMITIVES), len(EDGES))), levels=(0, 1))
-            for row in self.value_text:
-                for text in row:
-                    text.setText("")
+            self.values.set_values(None)
             self.set_title(f"{name} heat map")
             self.show_message("α appears at the end of the first epoch")
             return
         self.show_message("")
         self.image.setImage(weights.T, levels=(0.0, 1.0))
-        for i in range(len(EDGES)):
-            for j in range(len(PRIMITIVES)):
-                value = float(weights[i, j])
-                text = self.value_text[i][j]
-                text.setText(f"{value:.2f}")
-                text.setColor("#000000" if value > 0.6 else "#ffffff")
+        self.values.set_values(weights)
         reduction = cell in self.model.state.reductions
         kind = "reduction" if reduction else "normal"
         self.set_title(f"{name}, cell {cell} ({kind}), {when_text(self.model, epoch)}")

@@ -57,6 +57,7 @@ class NetworkOverview(QWidget):
         self._threshold: float | None = None
         self._genotype: Genotype | None = None
         self._shown_key: tuple | None = None
+        self._stale = False
         self._cell_rects: dict[int, QRectF] = {}
         self._highlight: QGraphicsRectItem | None = None
 
@@ -121,6 +122,11 @@ class NetworkOverview(QWidget):
         self.shutdown()
         super().closeEvent(event)
 
+    def showEvent(self, event) -> None:  # noqa: ANN001 - QShowEvent
+        super().showEvent(event)
+        if self._stale:
+            self._refresh()
+
     # ------------------------------------------------------------------ internals
     def _on_run_replaced(self) -> None:
         self._shown_key = None
@@ -134,6 +140,10 @@ class NetworkOverview(QWidget):
         return choice.genotype, network_caption(choice)
 
     def _refresh(self) -> None:
+        if not self.isVisible() and self.window().isVisible():
+            self._stale = True  # behind another dock tab: parse and render once it is shown
+            return
+        self._stale = False
         try:
             genotype, where = self._resolve()
         except (DdartsError, ValueError) as exc:

@@ -1,7 +1,10 @@
 """Shared plumbing of the live plots: one PlotWidget, curves created once, hover read-out, redraw on change.
 
 Curves are created once and fed with `setData` (clipped to the view and downsampled by pyqtgraph), and a
-panel redraws only when the RunState version moved, so a busy search costs the GUI little.
+panel redraws only when the RunState version moved, so a busy search costs the GUI little. A panel hidden
+inside a shown window (a tab behind another, a closed dock) skips its redraws and catches up once when it
+is shown again. Axes are painted from a pixmap cache: drawing their tick labels from scratch on every frame
+was the largest single cost of the GUI thread during a live search.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import html
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..run_model import RunModel
 
@@ -76,6 +80,12 @@ def format_value(value: float) -> str:
     return f"{value:.4f}"
 
 
+def cache_axes(item: pg.PlotItem) -> None:
+    """Paint each axis (its ticks, labels and grid) from a pixmap, redrawn only when the axis changes."""
+    for side in ("left", "bottom", "right", "top"):
+        item.getAxis(side).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+
 class PlotPanel(QWidget):
     """A titled pyqtgraph plot with an options row on top and a read-out of the values under the mouse."""
 
@@ -84,6 +94,9 @@ class PlotPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self._version = -1
+        self._stale = False
+        self.redraws = 0
+        """How many times `redraw` ran (tests check that hidden panels wait)."""
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._names: dict[str, str] = {}
         layout = QVBoxLayout(self)
@@ -99,6 +112,7 @@ class PlotPanel(QWidget):
         self.plot.setMenuEnabled(True)
         for side in ("left", "bottom", "right"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)  # "(x0.001)" suffixes confuse more than help
+        cache_axes(self.plot.getPlotItem())
         self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215),
                                           pen=pg.mkPen("#c8cdd2"))
         layout.addWidget(self.plot, 1)
@@ -217,10 +231,24 @@ class PlotPanel(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
+        if self.waits_while_hidden():
+            self._stale = True
+            return
+        self._stale = False
         self._version = self.model.state.version
+        self.redraws += 1
         self.redraw()
         if self.empty_text.isVisible():
             self.empty_text.setPos(self.plot.getViewBox().viewRect().center())
+
+    def waits_while_hidden(self) -> bool:
+        """Hidden inside a shown window: nobody sees a redraw now, so it waits for `showEvent`."""
+        return not self.isVisible() and self.window().isVisible()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def redraw(self) -> None:  # pragma: no cover - every panel overrides it
         raise NotImplementedError

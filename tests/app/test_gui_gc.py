@@ -109,3 +109,32 @@ def test_timer_drives_the_collection(qtbot):
         qtbot.waitUntil(lambda: len(seen) >= 2, timeout=2000)
     finally:
         collector.stop()
+
+
+def test_settle_exempts_survivors_and_still_collects_new_cycles(qapp):
+    from app.gui_gc import settle
+
+    settle()
+    assert gc.get_freeze_count() > 0  # imports and long-lived widgets: never walked again
+    cycle = Cycle()
+    ref = weakref.ref(cycle)
+    del cycle
+    gc.collect()
+    assert ref() is None  # what is created after settling is collected as before
+
+
+def test_a_burst_of_new_objects_is_frozen_not_walked(qapp):
+    from app.gui_gc import FREEZE_BURST, FROZEN
+
+    collector = GuiThreadCollector()
+    collector.start()
+    try:
+        gc.collect()
+        frozen_before = gc.get_freeze_count()
+        burst = [[] for _ in range(FREEZE_BURST + 1000)]  # as a first search importing its modules
+        assert collector.check() == FROZEN
+        assert gc.get_freeze_count() >= frozen_before + FREEZE_BURST
+        assert gc.get_count()[0] < FREEZE_BURST  # nothing left to walk
+        del burst
+    finally:
+        collector.stop()

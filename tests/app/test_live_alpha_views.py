@@ -48,6 +48,7 @@ def test_views_change_between_two_live_reports_of_one_epoch(qtbot, window):
     assert state.epoch == 0 and not state.alphas  # still inside the first epoch: no epoch-end snapshot
     assert not np.array_equal(window.histogram.counts, first["histogram"])
     assert not np.allclose(window.heatmap.weights, first["heatmap"])
+    window.tabs.setCurrentWidget(window.dominant_plot)  # a hidden tab catches up when shown
     x, dominant = window.dominant_plot.curve_data("dominant")
     np.testing.assert_array_equal(x, [2, 4])
     assert dominant[-1] > dominant[0] == 0.0

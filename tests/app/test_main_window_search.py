@@ -59,10 +59,13 @@ def test_search_from_the_form_pauses_resumes_and_draws(qtbot, window, tmp_path, 
     assert [r["state"] for r in records(run_dir) if r["type"] == "state"][:3] == ["running", "paused", "running"]
     # every panel got the real numbers
     np.testing.assert_allclose(window.loss_plot.curve_data("train_ce")[1], state.step_series("train_loss"))
+    window.tabs.setCurrentWidget(window.accuracy_plot)  # hidden tabs wait, and catch up when shown
     assert len(window.accuracy_plot.curve_data("val")[0]) == 4
+    window.tabs.setCurrentWidget(window.dominant_plot)
     assert len(window.dominant_plot.curve_data("dominant")[0]) == len(state.shares)  # per step: every α report
     window.dominant_plot.x_mode.setCurrentIndex(1)
     assert len(window.dominant_plot.curve_data("dominant")[0]) == 2
+    window.tabs.setCurrentWidget(window.contributions_plot)
     assert len(window.contributions_plot.mc_bars.opts["height"]) == 5
     assert window.histogram.counts.sum() == 14 * 7
     assert window.heatmap.weights is not None and window.heatmap.weights.shape == (14, 7)

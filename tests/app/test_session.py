@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -77,3 +78,30 @@ def test_an_unreadable_folder_is_refused_and_the_run_on_show_stays(session, tmp_
     with pytest.raises(DdartsError, match="config.json"):
         session.open_folder(tmp_path)
     assert session.model.run_dir is None and not session.following
+
+
+def test_timer_polls_read_the_folder_off_the_gui_thread(qtbot, session, tmp_path, monkeypatch):
+    events = synthetic_run(cells=3, epochs=2, steps_per_epoch=2)
+    writer = write_run(tmp_path / "run", events[:4])
+    try:
+        session.open_folder(tmp_path / "run")
+        reader = session.reader
+        threads = []
+        read = reader.poll
+
+        def poll_and_note_thread():
+            threads.append(threading.current_thread())
+            return read()
+
+        monkeypatch.setattr(reader, "poll", poll_and_note_thread)
+        before = session.model.state.step
+        for event in events[4:]:
+            writer.write(event)
+        session.poll_in_background()  # what the timer calls
+        qtbot.waitUntil(lambda: session.model.state.step > before, timeout=10_000)  # applied on the GUI thread
+        assert threads and all(thread is not threading.main_thread() for thread in threads)
+        session.stop_following()
+        session.poll_in_background()
+        assert len(threads) == 1  # nothing is read once the folder is no longer followed
+    finally:
+        writer.close()

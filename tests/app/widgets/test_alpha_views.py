@@ -40,7 +40,7 @@ def test_heatmap_shows_op_weights_of_the_selected_cell(qtbot, make_run):
     expected = op_weights(model.state.latest_alphas[1], "sigmoid")
     np.testing.assert_allclose(heat.weights, expected)
     np.testing.assert_allclose(heat.image.image, expected.T)
-    assert heat.value_text[3][4].textItem.toPlainText() == f"{expected[3, 4]:.2f}"
+    assert heat.values.text(3, 4) == f"{expected[3, 4]:.2f}"
     assert EDGE_LABELS[:3] == ("2←0", "2←1", "3←0")
     ticks = [label for _pos, label in heat.plot.getAxis("bottom")._tickLevels[0]]
     assert ticks == list(PRIMITIVES)

@@ -128,3 +128,25 @@ def test_cell_elements_reads_graphviz_node_titles():
            b'<g id="edge1" class="edge"><title>cell0&#45;&gt;cell12</title></g></g></svg>')
     assert cell_elements(svg) == {0: "node2", 12: "node7"}
     assert cell_elements(b"not xml") == {}
+
+
+def test_behind_another_tab_it_waits_and_draws_once_shown(qtbot: QtBot, model: RunModel):
+    from PySide6.QtWidgets import QLabel, QTabWidget
+
+    recorder = Recorder()
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    tabs.addTab(QLabel("in front"), "front")
+    overview = NetworkOverview(model, render_fn=recorder)
+    tabs.addTab(overview, "network")
+    tabs.show()
+    qtbot.waitExposed(tabs)
+    overview.renderer.wait()
+    calls = len(recorder.calls)  # the epoch-1 network, drawn while the tab widget was not shown yet
+    model.apply([AlphaSnapshot(1, 10, alphas((0, 3, 5)), "sigmoid")])
+    model.flush()
+    overview.renderer.wait()
+    assert len(recorder.calls) == calls and "epoch 1" in overview.header.text()  # nobody sees it: no parse
+    tabs.setCurrentWidget(overview)
+    qtbot.waitUntil(lambda: len(recorder.calls) == calls + 1, timeout=20_000)
+    assert "epoch 2" in overview.header.text()

@@ -200,3 +200,22 @@ class GraphvizRenderer(LatestCall):
     def _deliver(self, request_id: int, result: Any) -> None:
         self.rendered.emit(request_id, result)
         self.finished.emit(request_id, result)
+
+
+class RendererOwner:
+    """Mixin for a widget that owns a `GraphvizRenderer` in `_renderer`: exposes it and, on close, waits for a
+    render still running on the pool so no job outlives its widget."""
+
+    _renderer: GraphvizRenderer
+
+    @property
+    def renderer(self) -> GraphvizRenderer:
+        return self._renderer
+
+    def shutdown(self) -> None:
+        """Wait for a running render; called on close and when the application quits."""
+        self._renderer.shutdown()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001 - QCloseEvent
+        self.shutdown()
+        super().closeEvent(event)  # type: ignore[misc]

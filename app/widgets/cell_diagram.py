@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..graphviz_render import GraphvizRenderer, describe_error
+from ..graphviz_render import GraphvizRenderer, RendererOwner, describe_error
 from ..run_model import RunModel
 from ..viewmodels.cell_view import CellView, cell_header, cell_view, dead_cell_message
 from .svg_view import SvgView
@@ -33,7 +33,7 @@ from ddarts.genotype.diagram import cell_dot
 from ddarts.runs.choice import parse_settings
 
 
-class CellDiagram(QWidget):
+class CellDiagram(RendererOwner, QWidget):
     """Selected cell's DAG with parse method, threshold and an epoch slider that can follow the search."""
 
     view_changed = Signal()
@@ -169,18 +169,6 @@ class CellDiagram(QWidget):
     def current(self) -> CellView | None:
         """The cell on show (None when there is nothing to show)."""
         return self._current
-
-    @property
-    def renderer(self) -> GraphvizRenderer:
-        return self._renderer
-
-    def shutdown(self) -> None:
-        """Wait for a running render; called on close and when the application quits."""
-        self._renderer.shutdown()
-
-    def closeEvent(self, event) -> None:  # noqa: ANN001 - QCloseEvent
-        self.shutdown()
-        super().closeEvent(event)
 
     # ------------------------------------------------------------------ model
     def _on_run_replaced(self) -> None:

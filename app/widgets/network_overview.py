@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 
-from ..graphviz_render import GraphvizRenderer, describe_error
+from ..graphviz_render import GraphvizRenderer, RendererOwner, describe_error
 from ..run_model import RunModel
 from ..viewmodels.cell_view import network_caption, network_header, per_cell
 from .svg_view import SvgView
@@ -44,7 +44,7 @@ def cell_elements(svg: bytes) -> dict[int, str]:
     return found
 
 
-class NetworkOverview(QWidget):
+class NetworkOverview(RendererOwner, QWidget):
     """Overview diagram of the current genotype (latest α parsed with the run's method and threshold)."""
 
     cell_clicked = Signal(int)
@@ -110,17 +110,6 @@ class NetworkOverview(QWidget):
                 self.cell_clicked.emit(cell)
                 return cell
         return None
-
-    @property
-    def renderer(self) -> GraphvizRenderer:
-        return self._renderer
-
-    def shutdown(self) -> None:
-        self._renderer.shutdown()
-
-    def closeEvent(self, event) -> None:  # noqa: ANN001 - QCloseEvent
-        self.shutdown()
-        super().closeEvent(event)
 
     def showEvent(self, event) -> None:  # noqa: ANN001 - QShowEvent
         super().showEvent(event)

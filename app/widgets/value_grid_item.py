@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter
 from PySide6.QtWidgets import QGraphicsObject, QStyleOptionGraphicsItem, QWidget
 
 DARK, LIGHT = QColor("#000000"), QColor("#ffffff")
@@ -39,6 +39,11 @@ class ValueGridItem(QGraphicsObject):
         """What cell (i, j) reads ('' when nothing is shown)."""
         return self._texts[i][j] if self._texts else ""
 
+    def fits(self, cell_width: float, cell_height: float) -> bool:
+        """Whether a number fits in a cell of this size in device pixels (the widest text is "0.00")."""
+        metrics = QFontMetricsF(self._font)
+        return cell_height >= metrics.height() and cell_width >= metrics.horizontalAdvance("0.00") + 2
+
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt API
         return QRectF(0, 0, self._cols, self._rows)
 
@@ -46,6 +51,9 @@ class ValueGridItem(QGraphicsObject):
         if self._values is None:
             return
         to_device = painter.transform()
+        cell = to_device.mapRect(QRectF(0, 0, 1, 1))
+        if not self.fits(cell.width(), cell.height()):
+            return  # a squeezed grid keeps its colours; overlapping numbers would be unreadable
         painter.save()
         painter.resetTransform()  # text keeps its size however the view stretches the grid
         painter.setFont(self._font)

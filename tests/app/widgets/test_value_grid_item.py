@@ -39,3 +39,18 @@ def test_values_are_written_in_the_colour_that_reads_on_their_cell(qapp):
     assert max(right) > 160 and min(right) >= 128  # light text on the dark cell
     item.set_values(None)
     assert item.text(0, 0) == ""
+
+
+def test_a_squeezed_grid_shows_its_colours_without_overlapping_numbers(qapp):
+    item = ValueGridItem(1, 2, QFont())
+    item.set_values(np.array([[0.9, 0.1]]))
+    assert item.fits(80, 80) and not item.fits(80, 4) and not item.fits(6, 80)
+    scene = QGraphicsScene()
+    scene.addItem(item)
+    image = QImage(160, 4, QImage.Format.Format_ARGB32)  # 4 px per row: no text fits
+    image.fill(QColor("#808080"))
+    painter = QPainter(image)
+    scene.render(painter, QRectF(0, 0, 160, 4), QRectF(0, 0, 2, 1))
+    painter.end()
+    scene.removeItem(item)
+    assert inked(image, "#808080") == 0

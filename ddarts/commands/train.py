@@ -18,10 +18,11 @@ from ddarts.commands.options import (
 from ddarts.commands.progress import ProgressBar, format_duration
 from ddarts.commands.telemetry import add_output_options, with_tensorboard
 from ddarts.data.progress import DatasetProgress
-from ddarts.errors import DdartsError
+from ddarts.errors import DdartsError, RunFolderError
 from ddarts.genotype.core import PARSE_METHODS
 from ddarts.runs.sources import genotype_from_source
 from ddarts.runtime import distributed
+from ddarts.runtime.folders import read_header
 from ddarts.runtime.interrupts import StopOnSignals, Terminated
 from ddarts.search.config import ConfigError
 from ddarts.search.control import SearchControl
@@ -71,9 +72,8 @@ def _given(args: argparse.Namespace) -> dict[str, Any]:
 def _search_dataset(source: Path) -> str | None:
     """The dataset a search run folder searched on, if SOURCE is one."""
     try:
-        data = json.loads((source / "config.json").read_text(encoding="utf-8"))
-        name = data["config"]["dataset"]
-    except (OSError, ValueError, KeyError, TypeError):
+        name = read_header(source, kind=None)["config"].get("dataset")
+    except RunFolderError:
         return None
     return name if name in TRAIN_DATASETS else None
 

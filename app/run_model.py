@@ -2,7 +2,8 @@
 
 A live search, a run folder followed while another process writes it, and a finished run all feed
 events through `apply`, so the widgets have a single code path. Engines can emit hundreds of events
-a second; `updated` is coalesced by a timer so the views redraw at most about ten times a second.
+a second; `updated` is coalesced by a timer so the views redraw at most about ten times a second, and
+the views queue their redraws (`later`) so that each runs, and is painted, in its own event-loop turn.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .refresh_queue import RefreshQueue
 from ddarts.runs import RunState
 from ddarts.search.events import AlphaLive, AlphaSnapshot, Finished, GenotypeParsed, RunStarted
 
@@ -40,7 +42,9 @@ class RunModel(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
-        self._timer.timeout.connect(self.flush)
+        self._timer.timeout.connect(self._notify)
+        self.refreshes = RefreshQueue(self)
+        """View refreshes waiting for their turn (see `later`)."""
 
     # ------------------------------------------------------------------ state
     @property
@@ -90,8 +94,16 @@ class RunModel(QObject):
         if not self._timer.isActive():
             self._timer.start()
 
+    def later(self, refresh) -> None:  # noqa: ANN001 - a callable taking no argument
+        """Run a view's `refresh` in a later event-loop turn, once however often it is asked for meanwhile."""
+        self.refreshes.post(refresh)
+
     def flush(self) -> None:
-        """Emit pending notifications now (the timer calls this; tests and shutdown may too)."""
+        """Emit pending notifications and run the views' queued refreshes, now (tests, the end of a search)."""
+        self._notify()
+        self.refreshes.flush()
+
+    def _notify(self) -> None:
         self._timer.stop()
         update, genotype = self._pending_update, self._pending_genotype
         self._pending_update = self._pending_genotype = False

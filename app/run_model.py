@@ -4,6 +4,8 @@ A live search, a run folder followed while another process writes it, and a fini
 events through `apply`, so the widgets have a single code path. Engines can emit hundreds of events
 a second; `updated` is coalesced by a timer so the views redraw at most about ten times a second, and
 the views queue their redraws (`later`) so that each runs, and is painted, in its own event-loop turn.
+A new α is parsed (every method at the run's threshold, what the views ask for) on a worker thread before
+the views hear of it, so their questions are answered from the state's cache.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Iterable
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from .graphviz_render import LatestCall
 from .refresh_queue import RefreshQueue
 from ddarts.runs import RunState
 from ddarts.search.events import AlphaLive, AlphaSnapshot, Finished, GenotypeParsed, RunStarted
@@ -45,6 +48,10 @@ class RunModel(QObject):
         self._timer.timeout.connect(self._notify)
         self.refreshes = RefreshQueue(self)
         """View refreshes waiting for their turn (see `later`)."""
+        self._parser = LatestCall(self)
+        self._parser.finished.connect(self._on_parsed)
+        self._parser.failed.connect(lambda _id, _message: self._emit())  # the views parse and say what failed
+        self._parsing: RunState | None = None
 
     # ------------------------------------------------------------------ state
     @property
@@ -99,11 +106,31 @@ class RunModel(QObject):
         self.refreshes.post(refresh)
 
     def flush(self) -> None:
-        """Emit pending notifications and run the views' queued refreshes, now (tests, the end of a search)."""
-        self._notify()
+        """Emit pending notifications and run the views' queued refreshes, now (tests, the end of a search);
+        a parse still on the worker is dropped and the views parse what they need themselves."""
+        self._parser.cancel()
+        self._emit()
         self.refreshes.flush()
 
     def _notify(self) -> None:
+        """The timer's notification: a new α is first parsed off the GUI thread, then the views hear of it."""
+        self._timer.stop()
+        if self._parser.busy:
+            return  # `_on_parsed` notifies
+        jobs = self._state.newest_parse_jobs() if self._pending_genotype else []
+        if not jobs or self._parser.closed:
+            self._emit()
+            return
+        self._parsing = self._state
+        self._parser.submit(lambda: [(job, job.run()) for job in jobs])
+
+    def _on_parsed(self, _request_id: int, results: list) -> None:
+        if self._parsing is self._state:
+            for job, genotype in results:
+                self._state.store_parse(job, genotype)
+        self._notify()  # the views hear of it now, or after the parse of an even newer α
+
+    def _emit(self) -> None:
         self._timer.stop()
         update, genotype = self._pending_update, self._pending_genotype
         self._pending_update = self._pending_genotype = False
@@ -115,6 +142,7 @@ class RunModel(QObject):
     def reset(self, state: RunState | None = None, run_dir: str | None = None) -> None:
         """Show another run: replace the state and tell every view at once."""
         self._timer.stop()
+        self._parser.cancel()
         self._pending_update = self._pending_genotype = False
         self._state = state if state is not None else RunState()
         self._run_dir = None if run_dir is None else str(run_dir)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 
 from ddarts.commands.derive import add_source_arguments, load_source
-from ddarts.commands.info import add_network_arguments
+from ddarts.commands.info import NETWORK_DEFAULTS, add_network_arguments
 from ddarts.export.formats import export_network, load_weights
-from ddarts.export.loading import checkpoint_dataset
+from ddarts.export.loading import checkpoint_dataset, checkpoint_network
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="export folder to create")
     parser.add_argument("--weights", metavar="CHECKPOINT",
                         help="a `ddarts train` checkpoint.pt or a plain state_dict file")
-    add_network_arguments(parser)
+    add_network_arguments(parser, checkpoint=True)
     parser.add_argument("--force", action="store_true", help="replace a non-empty OUT_DIR")
     parser.set_defaults(func=run)
 
@@ -35,8 +35,12 @@ def run(args: argparse.Namespace) -> int:
     genotype = load_source(args)
     state_dict = load_weights(args.weights) if args.weights else None
     dataset = checkpoint_dataset(args.weights) if args.weights else None
+    # explicit options, else what the training checkpoint was built with, else the usual defaults
+    shape = {**NETWORK_DEFAULTS, **(checkpoint_network(args.weights) if args.weights else {}),
+             **{k: v for k in NETWORK_DEFAULTS if (v := getattr(args, k)) is not None}}
     result = export_network(genotype, args.output, state_dict=state_dict, layers=args.layers,
-                            init_channels=args.init_channels, num_classes=args.classes, input_kind=args.input,
+                            init_channels=shape["init_channels"], num_classes=shape["classes"],
+                            input_kind=shape["input"],
                             progress=_print_progress, force=args.force, weights_label=args.weights,
                             dataset=dataset)
     stats = result.stats

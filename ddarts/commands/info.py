@@ -12,14 +12,21 @@ from ddarts.nets.count import build_counted_network, network_stats
 from ddarts.nets.network import DEFAULT_LAYERS, INPUT_KINDS, resolve_genotype
 
 
-def add_network_arguments(parser: argparse.ArgumentParser) -> None:
+NETWORK_DEFAULTS = {"init_channels": 36, "classes": 10, "input": "cifar"}
+
+
+def add_network_arguments(parser: argparse.ArgumentParser, checkpoint: bool = False) -> None:
+    """The network's shape; with `checkpoint`, unset options are left None for a training checkpoint to fill."""
+    fallback = "the checkpoint's, else " if checkpoint else ""
     parser.add_argument("--layers", type=int, metavar="N",
                         help="network depth: grows a searched genotype with Algorithm 1, stacks a DARTS pair "
                              "(default: the searched cell count; DARTS pairs 20 on CIFAR, 14 on ImageNet)")
-    parser.add_argument("--init-channels", type=int, default=36, metavar="C", help="initial channels (default 36)")
-    parser.add_argument("--classes", type=int, default=10, metavar="K", help="number of classes (default 10)")
-    parser.add_argument("--input", choices=INPUT_KINDS, default="cifar",
-                        help="cifar: 32x32 input, 3x3 stem; imagenet: 224x224, strided stems (default cifar)")
+    parser.add_argument("--init-channels", type=int, default=None if checkpoint else 36, metavar="C",
+                        help=f"initial channels (default: {fallback}36)")
+    parser.add_argument("--classes", type=int, default=None if checkpoint else 10, metavar="K",
+                        help=f"number of classes (default: {fallback}10)")
+    parser.add_argument("--input", choices=INPUT_KINDS, default=None if checkpoint else "cifar",
+                        help=f"cifar: 32x32 input, 3x3 stem; imagenet: 224x224, strided stems (default: {fallback}cifar)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

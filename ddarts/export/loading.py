@@ -82,3 +82,23 @@ def checkpoint_dataset(path: str | os.PathLike) -> DatasetInfo | None:
         return DatasetInfo.from_dict(data["dataset"])
     name = data.get("config", {}).get("dataset") if isinstance(data.get("config"), dict) else None
     return DATASET_INFO.get(name) if isinstance(name, str) else None  # runs from before dataset facts were stored
+
+
+def checkpoint_network(path: str | os.PathLike) -> dict[str, object]:
+    """The shape a `ddarts train` checkpoint's network was built with (init_channels, classes, input: the keys it
+    records; none for a plain state_dict file), so that exporting it needs no option repeated."""
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception:  # load_weights reports an unreadable file
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    config = data.get("config") if isinstance(data.get("config"), dict) else {}
+    shape: dict[str, object] = {}
+    if isinstance(config.get("init_channels"), int):
+        shape["init_channels"] = config["init_channels"]
+    if isinstance(data.get("num_classes"), int):
+        shape["classes"] = data["num_classes"]
+    if data.get("input_kind") in INPUT_RESOLUTION:
+        shape["input"] = data["input_kind"]
+    return shape

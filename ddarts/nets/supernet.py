@@ -67,6 +67,22 @@ class MixedOp(nn.Module):
                 out.addcmul_(weights[k], y)
         return out
 
+    def op_outputs(self, x: torch.Tensor, relu_x: torch.Tensor) -> list[torch.Tensor]:
+        """Every op's output on its own, for a caller that mixes them again with other weights."""
+        return [op.forward_relu(relu_x) if self.relu_first[k] else op(x) for k, op in enumerate(self.ops)]
+
+
+def mix(outputs: Sequence[torch.Tensor], weights: torch.Tensor) -> torch.Tensor:
+    """Σ_k weights[k]·outputs[k] into a fresh tensor, leaving `outputs` untouched."""
+    out = weights[0] * outputs[0]
+    for k in range(1, len(outputs)):
+        out.addcmul_(weights[k], outputs[k])
+    return out
+
+
+EdgeOutputs = dict[int, list[torch.Tensor]]
+"""α row → the op outputs of that edge, for edges fed by one of a cell's two inputs."""
+
 
 class SearchCell(nn.Module):
     def __init__(self, c_pp: int, c_p: int, c: int, reduction: bool, reduction_prev: bool):
@@ -79,14 +95,30 @@ class SearchCell(nn.Module):
         )
         self.out_channels = N_NODES * c
 
-    def forward(self, s0: torch.Tensor, s1: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-        states = [self.preprocess0(s0), self.preprocess1(s1)]
-        relus = [F.relu(s) for s in states]
+    def forward(self, s0: torch.Tensor | None, s1: torch.Tensor | None, weights: torch.Tensor,
+                taps: EdgeOutputs | None = None, known: EdgeOutputs | None = None) -> torch.Tensor:
+        """The cell's output. `taps`, if given, receives the op outputs of every edge fed by s0 or s1.
+
+        `known` supplies such op outputs from an earlier pass on the same input instead (all rows fed by
+        s0, s1 or both); the known inputs are then not preprocessed and may be None. An ablation recomputes
+        cells whose inputs, and so these edges, are unchanged: only their mixing weights differ.
+        """
+        known = known or {}
+        have = {EDGES[row][1] for row in known}
+        states: list[torch.Tensor | None] = [None if 0 in have else self.preprocess0(s0),
+                                             None if 1 in have else self.preprocess1(s1)]
+        relus = [None if s is None else F.relu(s) for s in states]
         row = 0
         for i in range(N_NODES):
             node = None
             for frm in range(len(states)):
-                term = self.edges[row](states[frm], weights[row], relus[frm])
+                if row in known:
+                    term = mix(known[row], weights[row])
+                elif taps is not None and frm < 2:
+                    taps[row] = self.edges[row].op_outputs(states[frm], relus[frm])
+                    term = mix(taps[row], weights[row])
+                else:
+                    term = self.edges[row](states[frm], weights[row], relus[frm])
                 node = term if node is None else node.add_(term)  # node is the first edge's fresh sum
                 row += 1
             states.append(node)

@@ -10,6 +10,7 @@ import torch
 from safetensors import safe_open
 
 import ddarts
+import ddarts.cli
 from ddarts.data.catalogue import DatasetInfo
 from ddarts.errors import DdartsError
 from ddarts.export import export_network
@@ -62,3 +63,34 @@ def test_torch_hub_loads_it_from_a_checkout(exported):
 def test_a_folder_that_is_not_an_export_is_named(tmp_path):
     with pytest.raises(DdartsError, match="not a ddarts export folder"):
         ddarts.load_exported(tmp_path)
+
+
+def _train_checkpoint(path: Path) -> Path:
+    """A checkpoint as `ddarts train` writes it (the entries export reads), for C = 4, 3 classes, 3 layers."""
+    genotype = load_genotype(GENOTYPE)
+    torch.manual_seed(0)
+    net = build_network(genotype, init_channels=4, num_classes=3, layers=3, auxiliary=False, image_size=40)
+    torch.save({"config": {"init_channels": 4, "layers": 3}, "num_classes": 3, "input_kind": "cifar",
+                "dataset": FACTS.to_dict(), "model": net.state_dict()}, path)
+    return path
+
+
+def test_export_of_a_training_checkpoint_takes_the_network_shape_from_it(tmp_path):
+    weights = _train_checkpoint(tmp_path / "checkpoint.pt")
+    out = tmp_path / "out"
+    code = ddarts.cli.main(["export", str(GENOTYPE), "--layers", "3", "--weights", str(weights), "-o", str(out)])
+    assert code == 0
+    model = ddarts.load_exported(out)
+    assert model.classes == ("cat", "dog", "owl") and model.image_size == 40
+    state = torch.load(weights, weights_only=True)["model"]
+    for key, value in model.network.state_dict().items():
+        if key in state:
+            assert torch.equal(value, state[key]), key
+
+
+def test_explicit_options_still_win_over_the_checkpoint(tmp_path, capsys):
+    weights = _train_checkpoint(tmp_path / "checkpoint.pt")
+    code = ddarts.cli.main(["export", str(GENOTYPE), "--layers", "3", "--weights", str(weights),
+                            "--classes", "5", "-o", str(tmp_path / "out")])
+    assert code != 0
+    assert "shape mismatch" in capsys.readouterr().err

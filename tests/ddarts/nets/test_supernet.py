@@ -99,3 +99,18 @@ def test_the_supernet_gives_the_same_numbers_in_channels_last():
     net = net.to(memory_format=torch.channels_last)
     got = net(x.contiguous(memory_format=torch.channels_last))
     torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_a_cell_mixes_tapped_op_outputs_again_as_if_it_recomputed_them():
+    net = _net()
+    cell = net.cells[1]  # a reduction cell: its input edges have stride 2
+    s0, s1 = torch.randn(2, 12, 8, 8), torch.randn(2, 16, 8, 8)
+    weights, other = torch.rand(14, 7), torch.rand(14, 7)
+    taps = {}
+    with torch.no_grad():
+        torch.testing.assert_close(cell(s0, s1, weights, taps=taps), cell(s0, s1, weights))
+        assert sorted(taps) == [0, 1, 2, 3, 5, 6, 9, 10]  # the rows fed by s0 or s1
+        assert all(len(ys) == 7 for ys in taps.values())
+        torch.testing.assert_close(cell(None, None, other, known=taps), cell(s0, s1, other))
+        first_input = {row: ys for row, ys in taps.items() if row in (0, 2, 5, 9)}
+        torch.testing.assert_close(cell(None, s1, other, known=first_input), cell(s0, s1, other))

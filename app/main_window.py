@@ -64,7 +64,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("ddarts"))
         self.setObjectName("mainWindow")
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
-        self.model = RunModel(parent=self)
+        self.model = RunModel(parent=self, parse_off_thread=True)
         self.session = RunSession(self.model, self)
         self.runner = self.session.runner
         self.poll_timer = self.session.poll_timer
@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
             return
         self.session.stop_following()
         self.settings.save_window(self.saveGeometry(), self.saveState())
-        for widget in (self.cell_diagram, self.network_overview, self.deriver):
-            widget.shutdown()
+        for part in (self.cell_diagram, self.network_overview, self.deriver, self.model):
+            part.shutdown()  # waits for their worker threads: none outlives the window
         super().closeEvent(event)
 

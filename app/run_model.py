@@ -4,8 +4,9 @@ A live search, a run folder followed while another process writes it, and a fini
 events through `apply`, so the widgets have a single code path. Engines can emit hundreds of events
 a second; `updated` is coalesced by a timer so the views redraw at most about ten times a second, and
 the views queue their redraws (`later`) so that each runs, and is painted, in its own event-loop turn.
-A new α is parsed (every method at the run's threshold, what the views ask for) on a worker thread before
-the views hear of it, so their questions are answered from the state's cache.
+With `parse_off_thread` (the main window's model) a new α is parsed (every method at the run's threshold,
+what the views ask for) on a worker thread before the views hear of it, so their questions are answered
+from the state's cache; without it the views parse when they ask.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ class RunModel(QObject):
     """A new α snapshot (live or at an epoch end) or genotype arrived; expensive views redraw only then."""
 
     def __init__(self, state: RunState | None = None, parent: QObject | None = None,
-                 interval_ms: int = REDRAW_INTERVAL_MS):
+                 interval_ms: int = REDRAW_INTERVAL_MS, parse_off_thread: bool = False):
         super().__init__(parent)
         self._state = state if state is not None else RunState()
         self._run_dir: str | None = None
@@ -52,6 +53,7 @@ class RunModel(QObject):
         self._parser.finished.connect(self._on_parsed)
         self._parser.failed.connect(lambda _id, _message: self._emit())  # the views parse and say what failed
         self._parsing: RunState | None = None
+        self._parse_off_thread = parse_off_thread
 
     # ------------------------------------------------------------------ state
     @property
@@ -117,12 +119,16 @@ class RunModel(QObject):
         self._timer.stop()
         if self._parser.busy:
             return  # `_on_parsed` notifies
-        jobs = self._state.newest_parse_jobs() if self._pending_genotype else []
+        jobs = self._state.newest_parse_jobs() if self._pending_genotype and self._parse_off_thread else []
         if not jobs or self._parser.closed:
             self._emit()
             return
         self._parsing = self._state
         self._parser.submit(lambda: [(job, job.run()) for job in jobs])
+
+    def shutdown(self) -> None:
+        """Wait for a parse still running (the window closes); later α are parsed when the views ask."""
+        self._parser.shutdown()
 
     def _on_parsed(self, _request_id: int, results: list) -> None:
         if self._parsing is self._state:

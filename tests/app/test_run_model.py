@@ -72,7 +72,7 @@ def test_a_new_alpha_is_parsed_off_the_gui_thread_before_the_views_hear_of_it(qt
     threads: list[threading.Thread] = []
     parse = ParseJob.run
     monkeypatch.setattr(ParseJob, "run", lambda job: threads.append(threading.current_thread()) or parse(job))
-    model = RunModel(interval_ms=10)
+    model = RunModel(interval_ms=10, parse_off_thread=True)
     events = make_run(cells=5, epochs=2, steps_per_epoch=3)
     left_to_parse: list[list] = []
     model.genotype_changed.connect(lambda: left_to_parse.append(model.state.newest_parse_jobs()))
@@ -86,7 +86,7 @@ def test_a_new_alpha_is_parsed_off_the_gui_thread_before_the_views_hear_of_it(qt
 
 
 def test_flush_does_not_wait_for_a_parse(qtbot, make_run):
-    model = RunModel(interval_ms=10)
+    model = RunModel(interval_ms=10, parse_off_thread=True)
     heard: list[bool] = []
     model.genotype_changed.connect(lambda: heard.append(True))
     model.apply(make_run(cells=5, epochs=1, steps_per_epoch=3))

@@ -96,12 +96,12 @@ class SearchCell(nn.Module):
         self.out_channels = N_NODES * c
 
     def forward(self, s0: torch.Tensor | None, s1: torch.Tensor | None, weights: torch.Tensor,
-                taps: EdgeOutputs | None = None, known: EdgeOutputs | None = None) -> torch.Tensor:
+                taps: EdgeOutputs | None = None, known: dict[int, torch.Tensor] | None = None) -> torch.Tensor:
         """The cell's output. `taps`, if given, receives the op outputs of every edge fed by s0 or s1.
 
-        `known` supplies such op outputs from an earlier pass on the same input instead (all rows fed by
-        s0, s1 or both); the known inputs are then not preprocessed and may be None. An ablation recomputes
-        cells whose inputs, and so these edges, are unchanged: only their mixing weights differ.
+        `known` gives, for every edge fed by s0, by s1 or by both, its mixed output (say, such taps mixed with
+        other weights) instead; those inputs are then not preprocessed and may be None. An ablation
+        recomputes a cell whose inputs, and so these edges' op outputs, are unchanged.
         """
         known = known or {}
         have = {EDGES[row][1] for row in known}
@@ -113,7 +113,7 @@ class SearchCell(nn.Module):
             node = None
             for frm in range(len(states)):
                 if row in known:
-                    term = mix(known[row], weights[row])
+                    term = known[row].clone() if node is None else known[row]  # node sums in place
                 elif taps is not None and frm < 2:
                     taps[row] = self.edges[row].op_outputs(states[frm], relus[frm])
                     term = mix(taps[row], weights[row])

@@ -4,16 +4,21 @@
 ablated losses is backpropagated through the whole network: n full backward passes. Here the forward pass is
 cut at every cell output, and the network is walked backwards one cell at a time:
 
-- ablation j changes nothing below cell j, and nothing that cell j or cell j + 1 computes from an unchanged
-  input: the op outputs of cell j's eight input edges and of cell j + 1's four edges from its first input
-  (the output of cell j − 1) are those of the full pass, tapped there and only mixed again with the
-  ablation's weights (18% of the ablated edges at 8 cells). The rest, cells j..n−1, runs anew and is
-  backpropagated only as far as those taps; what reaches them is kept as a seed on them;
+- ablation j changes nothing below cell j, nor the op outputs of cell j's eight edges fed by its inputs. From
+  the first reduction cell on, these are tapped in the full pass and only mixed again with the ablation's
+  weights (9.5% of the ablated edges at 8 cells); the rest of cell j and cells j+1..n−1 run anew and are
+  backpropagated only as far as the taps and the recorded outputs they read; what reaches them is kept as
+  a seed there;
 - the seeds of all ablations are summed and carried down through the full pass in one shared backward walk,
   next to the walk that carries ∂L/∂(cell output) for G;
-- the walk visits cell k only after ablations k and k − 1, the last to use its taps, have run, and frees cell
-  k's graph right after, so one ablated graph plus the not-yet-visited part of the full pass is alive at any
-  time: the peak memory stays about that of the plain α step.
+- the walk visits cell k once no ablation needs its graph any more (right after ablation k where that reuses
+  cell k's taps, before it otherwise) and frees it, so one ablated graph and the not-yet-visited part of the
+  full pass are alive at any time: the peak memory stays near that of the plain α step.
+
+Memory against time, measured at the bench shape (8 cells, C = 8, batch 16): reusing taps from cell 0 on
+would save 13% of the ablated edges but keep a full-resolution cell's graph alive next to a whole ablated
+network (peak +10% over L_F); reusing cell j + 1's edges from its unchanged first input as well, 18%, at
++30%. From the first reduction on it is +6%.
 
 Two walks are needed because L_AB weighs G and S differently for each cell; they are combined only once every
 marginal contribution is known (`ablation_loss_gradient`).
@@ -27,8 +32,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ddarts.nets.supernet import EdgeOutputs, Supernet, frozen_bn_statistics
-from ddarts.space.ops import EDGES
+from ddarts.nets.supernet import EdgeOutputs, Supernet, frozen_bn_statistics, mix
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,6 @@ def _add(seeds: dict, index, grad: torch.Tensor) -> None:
     seeds[index] = grad if index not in seeds else seeds[index] + grad
 
 
-def _cut(taps: EdgeOutputs, keep: Callable[[int], bool]) -> EdgeOutputs:
-    return {row: [t.detach().requires_grad_() for t in ys] for row, ys in taps.items() if keep(row)}
-
-
 def exact_pass(model: Supernet, x: torch.Tensor, y: torch.Tensor, op_weights: Sequence[torch.Tensor],
                random_weights: torch.Tensor, autocast: Callable[[], AbstractContextManager],
                ce: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
@@ -66,11 +66,12 @@ def exact_pass(model: Supernet, x: torch.Tensor, y: torch.Tensor, op_weights: Se
         record: list[torch.Tensor] = [model.stem(x)]
     outputs: list[torch.Tensor | None] = []
     taps: list[EdgeOutputs] = []
+    reuse_from = model.reductions[0]  # see the module docstring: memory against time
     for k in range(n):
         a, b = _inputs(k)
         taps.append({})
         with autocast():
-            out = model.cells[k](record[a], record[b], leaves[k], taps=taps[k])
+            out = model.cells[k](record[a], record[b], leaves[k], taps=taps[k] if k >= reuse_from else None)
         outputs.append(out)
         record.append(out.detach().requires_grad_())
     with autocast():
@@ -80,63 +81,73 @@ def exact_pass(model: Supernet, x: torch.Tensor, y: torch.Tensor, op_weights: Se
 
     full_seeds: dict[int, torch.Tensor] = {n: top}
     ablated_seeds: dict[int, torch.Tensor] = {}
-    injected: list[dict[tuple[int, int], torch.Tensor]] = [{} for _ in range(n)]  # (row, op) → S-seed on a tap
+    injected: list[dict[int, torch.Tensor]] = [{} for _ in range(n)]  # row → S-seed on a mixed input edge
     grad_full: list[torch.Tensor | None] = [None] * n
     grad_ablated = [torch.zeros_like(w) for w in leaves]
     ablated: list[torch.Tensor | None] = [None] * n
 
-    def ablate(j: int) -> None:
-        """L_{\\j}: cell j mixes its recorded input edges with random weights, cell j + 1 reuses the edges of
-        its unchanged first input, cells above run anew; what reaches the reused op outputs is kept for the walk."""
-        # Cut copies: a tap may feed another (skip_connect returns its input), and the full graph must stay whole.
-        reused = {j: _cut(taps[j], lambda row: True)}
-        if j + 1 < n:
-            reused[j + 1] = _cut(taps[j + 1], lambda row: EDGES[row][1] == 0)
+    def ablate(j: int, reuse: bool) -> None:
+        """L_{\\j}: cell j with random weights, cells above with α; what reaches cell j's taps (`reuse`) or the
+        recorded outputs it reads is kept for the walk."""
+        a, b = _inputs(j)
+        known = None
+        if reuse:  # the input edges' op outputs are the full pass's; only their mix changes. Each mixed edge
+            with torch.no_grad():  # is a leaf here, so the full graph stays whole and gets one seed per edge
+                known = {row: mix(ys, random_weights[j][row]).requires_grad_() for row, ys in taps[j].items()}
         with frozen_bn_statistics(model), autocast():
-            s0, s1 = record[j], model.cells[j](None, None, random_weights[j], known=reused[j])
+            s0, s1 = record[b], model.cells[j](record[a], record[b], random_weights[j], known=known)
             for i in range(j + 1, n):
-                s0, s1 = s1, model.cells[i](s0, s1, leaves[i], known=reused.get(i))
+                s0, s1 = s1, model.cells[i](s0, s1, leaves[i])
             loss_j = ce(model.head(s1), y)
         ablated[j] = loss_j.detach()
-        tapped = [(i, (row, o)) for i, rows in reused.items() for row, ys in rows.items() for o in range(len(ys))]
-        grads = torch.autograd.grad(scale(loss_j), leaves[j + 1:] + [reused[i][row][o] for i, (row, o) in tapped])
+        read = {b} if reuse and j + 1 < n else set() if reuse else {a, b}  # cell j + 1 reads cell j − 1's output
+        seeds_at = sorted(i for i in read if i >= 1)
+        rows = list(known or ())
+        grads = torch.autograd.grad(scale(loss_j), leaves[j + 1:] + [record[i] for i in seeds_at]
+                                    + [known[row] for row in rows])  # type: ignore[index]
         for i, g in zip(range(j + 1, n), grads):
             grad_ablated[i] += g
-        for (i, key), g in zip(tapped, grads[n - j - 1:]):
-            _add(injected[i], key, g)
+        for i, g in zip(seeds_at, grads[n - j - 1:]):
+            _add(ablated_seeds, i, g)
+        injected[j] = dict(zip(rows, grads[n - j - 1 + len(seeds_at):]))
 
     def walk(k: int, roots: list[torch.Tensor], seeds: list[torch.Tensor], retain: bool) -> list:
-        """Backpropagate `seeds` on `roots` (cell k's output, its tapped op outputs) into its op weights and
-        (as new seeds) its recorded inputs."""
+        """Backpropagate `seeds` on `roots` (cell k's output, its input edges as an ablation mixed them) into
+        its op weights and (as new seeds) its recorded inputs."""
         seeds_at = sorted({i for i in _inputs(k) if i >= 1})
         grads = torch.autograd.grad(roots, [leaves[k]] + [record[i] for i in seeds_at], seeds,
                                     retain_graph=retain, allow_unused=True)
         return [grads[0]] + [(i, g) for i, g in zip(seeds_at, grads[1:]) if g is not None]
 
     def visit(k: int) -> None:
-        first, *rest = walk(k, [outputs[k]], [full_seeds.pop(k + 1)], retain=True)  # type: ignore[list-item]
-        grad_full[k] = first
-        for i, g in rest:
-            _add(full_seeds, i, g)
-        roots = [taps[k][row][o] for row, o in injected[k]]
+        """Both walks through cell k, the ablations' first: the second frees the graph as it goes, so cell k
+        with nothing to carry for the ablations (the top one, without reuse) is walked at L_F's peak."""
+        with autocast():  # the ablation's mix of cell k's input edges again, now on the full graph
+            roots = [mix(taps[k][row], random_weights[k][row]) for row in injected[k]]
         seeds = list(injected[k].values())
         seed_s = ablated_seeds.pop(k + 1, None)
         if seed_s is not None:
             roots, seeds = [outputs[k]] + roots, [seed_s] + seeds  # type: ignore[list-item]
-        first, *rest = walk(k, roots, seeds, retain=False)
-        if first is not None:
-            grad_ablated[k] += first
+        if roots:
+            first, *rest = walk(k, roots, seeds, retain=True)
+            if first is not None:
+                grad_ablated[k] += first
+            for i, g in rest:
+                _add(ablated_seeds, i, g)
+        first, *rest = walk(k, [outputs[k]], [full_seeds.pop(k + 1)], retain=False)  # type: ignore[list-item]
+        grad_full[k] = first
         for i, g in rest:
-            _add(ablated_seeds, i, g)
+            _add(full_seeds, i, g)
         outputs[k] = None  # its graph is spent; drop the last references to its activations
         taps[k] = injected[k] = {}
 
-    # Cell k's graph is walked once ablations k and k − 1, which reuse its op outputs, have run.
     for k in reversed(range(n)):
-        ablate(k)
-        if k + 1 < n:
-            visit(k + 1)
-    visit(0)
+        if k >= reuse_from:  # cell k's graph is walked after ablation k, which reuses its op outputs
+            ablate(k, reuse=True)
+            visit(k)
+        else:  # freed first: the largest cells' graphs are not kept alive next to an ablated network
+            visit(k)
+            ablate(k, reuse=False)
     return ExactPass(logits=logits, loss=loss.detach(), ablated=torch.stack(ablated),  # type: ignore[arg-type]
                      grad_full=torch.stack(grad_full),  # type: ignore[arg-type]
                      grad_ablated_sum=torch.stack(grad_ablated))

@@ -8,6 +8,7 @@ the same RunModel, so the panels never know where the data came from.
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, Signal
@@ -63,7 +64,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(icon("ddarts"))
         self.setObjectName("mainWindow")
         self.setDockOptions(QMainWindow.DockOption.AllowTabbedDocks | QMainWindow.DockOption.AnimatedDocks)
-        self.model = RunModel(parent=self)
+        self.model = RunModel(parent=self, parse_off_thread=True)
         self.session = RunSession(self.model, self)
         self.runner = self.session.runner
         self.poll_timer = self.session.poll_timer
@@ -80,8 +81,8 @@ class MainWindow(QMainWindow):
         self.session.problem.connect(self.show_error)
         self.session.notice.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.session.search_ended.connect(self._on_search_ended)
-        self.model.updated.connect(self._on_model_updated)
-        self.model.run_replaced.connect(self._on_model_updated)
+        for signal in (self.model.updated, self.model.run_replaced):  # the model is ours: no disconnect needed
+            signal.connect(partial(self.model.later, self._on_model_updated))
 
         self.resize(DEFAULT_SIZE)
         geometry, state = self.settings.window_geometry(), self.settings.window_state()
@@ -393,7 +394,7 @@ class MainWindow(QMainWindow):
             return
         self.session.stop_following()
         self.settings.save_window(self.saveGeometry(), self.saveState())
-        for widget in (self.cell_diagram, self.network_overview, self.deriver):
-            widget.shutdown()
+        for part in (self.cell_diagram, self.network_overview, self.deriver, self.model):
+            part.shutdown()  # waits for their worker threads: none outlives the window
         super().closeEvent(event)
 

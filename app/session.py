@@ -132,12 +132,10 @@ class RunSession(QObject):
         except (OSError, RuntimeError) as exc:  # a symbolic link loop
             raise DdartsError(f"{run_dir}: {exc}") from None
         reader = RunReader(run_dir)
-        events = reader.poll()
+        state = RunState.from_events(reader.poll(), config=reader.header.get("config"), run_dir=run_dir)
         self.stop_following()
         self.reader = reader
-        self.model.reset(RunState(config=reader.header.get("config"), run_dir=run_dir), run_dir=run_dir)
-        self.model.apply(events)
-        self.model.flush()
+        self.model.reset(state, run_dir=run_dir)  # one round of view refreshes, one view per event-loop turn
         self.poll_timer.start()
         self.changed.emit()
         return run_dir

@@ -46,7 +46,7 @@ class AlphaHeatmap(PlotPanel):
         self.values = ValueGridItem(len(EDGES), len(PRIMITIVES), small)
         self.plot.addItem(self.values, ignoreBounds=True)
         self.weights: np.ndarray | None = None
-        model.genotype_changed.connect(self.refresh)
+        model.genotype_changed.connect(self.schedule_refresh)
         self.refresh()
 
     def _on_updated(self) -> None:

@@ -44,7 +44,7 @@ class AlphaHistogram(PlotPanel):
         self.counts = np.zeros(BINS, dtype=int)
         self.edges = np.linspace(0, 1, BINS + 1)
         self._version_key: tuple = ()
-        model.genotype_changed.connect(self.refresh)
+        model.genotype_changed.connect(self.schedule_refresh)
         self.refresh()
 
     def _on_updated(self) -> None:

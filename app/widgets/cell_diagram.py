@@ -117,12 +117,13 @@ class CellDiagram(RendererOwner, QWidget):
         self.prev_button.clicked.connect(lambda: self.step_epoch(-1))
         self.next_button.clicked.connect(lambda: self.step_epoch(+1))
         self.follow_box.toggled.connect(self._on_follow_toggled)
-        model.updated.connect(self._on_model_updated)
-        model.genotype_changed.connect(self._on_model_updated)
+        model.updated.connect(self._schedule_update)
+        model.genotype_changed.connect(self._schedule_update)
         model.run_replaced.connect(self._on_run_replaced)
-        model.selected_cell_changed.connect(lambda _i: self._refresh())
+        model.selected_cell_changed.connect(self._schedule_refresh)
 
         self._on_run_replaced()
+        self._on_model_updated()
 
     # ------------------------------------------------------------------ public
     @property
@@ -171,6 +172,12 @@ class CellDiagram(RendererOwner, QWidget):
         return self._current
 
     # ------------------------------------------------------------------ model
+    def _schedule_update(self) -> None:
+        self._model.later(self._on_model_updated)
+
+    def _schedule_refresh(self) -> None:
+        self._model.later(self._refresh)
+
     def _on_run_replaced(self) -> None:
         method, threshold = parse_settings(self._model.state.config)
         self._syncing = True
@@ -183,7 +190,7 @@ class CellDiagram(RendererOwner, QWidget):
             self._syncing = False
         self._epochs = []
         self._shown_key = None
-        self._on_model_updated()
+        self._model.later(self._on_model_updated)
 
     def _on_model_updated(self) -> None:
         epochs = self._model.state.genotype_epochs()

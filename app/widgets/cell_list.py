@@ -28,11 +28,15 @@ class CellList(QWidget):
         self.summary.setContentsMargins(6, 4, 6, 4)
         layout.addWidget(self.summary)
         self._shown: tuple = ()
-        model.updated.connect(self.refresh)
-        model.run_replaced.connect(self.refresh)
-        model.genotype_changed.connect(self.refresh)
+        model.updated.connect(self.schedule_refresh)
+        model.run_replaced.connect(self.schedule_refresh)
+        model.genotype_changed.connect(self.schedule_refresh)
         model.selected_cell_changed.connect(self._on_model_selected)
         self.refresh()
+
+    def schedule_refresh(self) -> None:
+        """Refresh in a later event-loop turn (the model's queue), once however often asked meanwhile."""
+        self.model.later(self.refresh)
 
     def refresh(self) -> None:
         state = self.model.state

@@ -74,6 +74,7 @@ class ContributionsPlot(PlotPanel):
         self._mc = np.empty(0)
         self._lab = np.empty(0)
         self._label = ""
+        self._ticks: list = []
         self.unstable = False
         self.refresh()
 
@@ -97,8 +98,10 @@ class ContributionsPlot(PlotPanel):
         mc, lab, what = self.values()
         n = int(state.n_cells or 0)
         ticks = [[(i, f"{i} R" if i in state.reductions else str(i)) for i in range(n)]]
-        for plot in (self.plot, self.lab_plot):
-            plot.getAxis("bottom").setTicks(ticks)
+        if ticks != self._ticks:  # new ticks redraw both axes: only when the cells change
+            self._ticks = ticks
+            for plot in (self.plot, self.lab_plot):
+                plot.getAxis("bottom").setTicks(ticks)
         fair = state.config.get("loss") == "fair"
         if len(mc) == 0 or np.all(np.isnan(mc)):
             self._mc = self._lab = np.empty(0)

@@ -173,7 +173,7 @@ class DeriverPanel(QWidget):
                            ("classes", self.classes_spin)):
             spin.valueChanged.connect(lambda value, name=name: self._on_option_edited(name, value))
         model.run_replaced.connect(self._on_run_replaced)
-        model.genotype_changed.connect(self._on_run_genotype_changed)
+        model.genotype_changed.connect(self._schedule_genotype_changed)
 
         self._on_run_replaced()
 
@@ -273,6 +273,9 @@ class DeriverPanel(QWidget):
         self._sync_widgets()
         if self.vm.source_path is None:
             self._recompute(reload=True)
+
+    def _schedule_genotype_changed(self) -> None:
+        self._model.later(self._on_run_genotype_changed)
 
     def _on_run_genotype_changed(self) -> None:
         if self.vm.source_path is not None:

@@ -27,7 +27,7 @@ class DominantOpsPlot(PlotPanel):
         self.add_curve("low_cell", "σ < 0.1, selected cell", PALETTE["blue"], dash=True, width=1.5)
         self.set_label("left", "share of ops (%)")
         self.plot.setYRange(0, 100, padding=0.02)
-        model.genotype_changed.connect(self.refresh)
+        model.genotype_changed.connect(self.schedule_refresh)
         self.refresh()
 
     def x_label(self) -> str:

@@ -77,7 +77,7 @@ class NetworkOverview(RendererOwner, QWidget):
         layout.addWidget(self.view, 1)
 
         self.view.clicked.connect(self._on_view_clicked)
-        model.genotype_changed.connect(self._refresh)
+        model.genotype_changed.connect(self._schedule_refresh)
         model.run_replaced.connect(self._on_run_replaced)
         model.selected_cell_changed.connect(lambda _i: self._update_highlight())
         self._refresh()
@@ -117,9 +117,12 @@ class NetworkOverview(RendererOwner, QWidget):
             self._refresh()
 
     # ------------------------------------------------------------------ internals
+    def _schedule_refresh(self) -> None:
+        self._model.later(self._refresh)
+
     def _on_run_replaced(self) -> None:
         self._shown_key = None
-        self._refresh()
+        self._model.later(self._refresh)
 
     def _resolve(self) -> tuple[Genotype | None, str]:
         """The newest genotype of the run with this view's parse settings (None: the run's own)."""

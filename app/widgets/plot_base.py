@@ -99,6 +99,9 @@ class PlotPanel(QWidget):
         """How many times `redraw` ran (tests check that hidden panels wait)."""
         self._curves: dict[str, pg.PlotDataItem] = {}
         self._names: dict[str, str] = {}
+        self._texts: dict[str, str] = {"title": title}
+        """Title and axis labels as last set: setting the same text again would still re-lay the plot out and
+        redraw its axes, the largest part of a redraw's painting."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 2)
         layout.setSpacing(2)
@@ -125,9 +128,9 @@ class PlotPanel(QWidget):
         self.empty_text.setZValue(10)
         self.plot.addItem(self.empty_text, ignoreBounds=True)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        model.updated.connect(self._on_updated)
-        model.run_replaced.connect(self.refresh)
-        model.selected_cell_changed.connect(lambda _i: self.refresh())
+        model.updated.connect(self._schedule_updated)
+        model.run_replaced.connect(self.schedule_refresh)
+        model.selected_cell_changed.connect(self.schedule_refresh)
 
     # ------------------------------------------------------------------ building blocks
     def add_x_mode(self) -> QComboBox:
@@ -185,6 +188,8 @@ class PlotPanel(QWidget):
         return self._names[key]
 
     def rename_curve(self, key: str, name: str) -> None:
+        if self._names.get(key) == name:
+            return
         self._names[key] = name
         item = self._curves[key]
         item.opts["name"] = literal(name)
@@ -197,10 +202,14 @@ class PlotPanel(QWidget):
         return [label.item.toPlainText() for _sample, label in self.legend.items]
 
     def set_title(self, text: str) -> None:
-        self.plot.setTitle(literal(text))
+        if self._texts.get("title") != text:
+            self._texts["title"] = text
+            self.plot.setTitle(literal(text))
 
     def set_label(self, side: str, text: str) -> None:
-        self.plot.setLabel(side, literal(text))
+        if self._texts.get(side) != text:
+            self._texts[side] = text
+            self.plot.setLabel(side, literal(text))
 
     def curve_data(self, key: str) -> tuple[np.ndarray, np.ndarray]:
         """The full data given to a curve (not the downsampled view): tests and read-outs use it."""
@@ -229,6 +238,13 @@ class PlotPanel(QWidget):
     def _on_updated(self) -> None:
         if self.model.state.version != self._version:
             self.refresh()
+
+    def schedule_refresh(self) -> None:
+        """Refresh in the model's queue: one view per event-loop turn, once however often asked."""
+        self.model.later(self.refresh)
+
+    def _schedule_updated(self) -> None:
+        self.model.later(self._on_updated)
 
     def refresh(self) -> None:
         if self.waits_while_hidden():

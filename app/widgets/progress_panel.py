@@ -29,9 +29,13 @@ class ProgressPanel(QWidget):
         for widget in (self.dataset_label, self.dataset_bar, self.epoch_label, self.epoch_bar, self.step_label,
                        self.step_bar):
             layout.addWidget(widget)
-        model.updated.connect(self.refresh)
-        model.run_replaced.connect(self.refresh)
+        model.updated.connect(self.schedule_refresh)
+        model.run_replaced.connect(self.schedule_refresh)
         self.refresh()
+
+    def schedule_refresh(self) -> None:
+        """Refresh in a later event-loop turn (the model's queue), once however often asked meanwhile."""
+        self.model.later(self.refresh)
 
     def refresh(self) -> None:
         state = self.model.state

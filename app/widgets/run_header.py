@@ -59,13 +59,17 @@ class RunHeader(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.title)
         layout.addWidget(self.overview)
-        model.updated.connect(self.refresh)
-        model.run_replaced.connect(self.refresh)
+        model.updated.connect(self.schedule_refresh)
+        model.run_replaced.connect(self.schedule_refresh)
         self.refresh()
 
     def text(self) -> str:
         """The first line (run and settings), as rich text."""
         return self.title.text()
+
+    def schedule_refresh(self) -> None:
+        """Refresh in a later event-loop turn (the model's queue), once however often asked meanwhile."""
+        self._model.later(self.refresh)
 
     def refresh(self) -> None:
         state = self._model.state

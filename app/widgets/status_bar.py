@@ -28,9 +28,13 @@ class RunStatusBar(QStatusBar):
             self.addWidget(label)
         self.progress = ProgressPanel(model)
         self.addPermanentWidget(self.progress)
-        model.updated.connect(self.refresh)
-        model.run_replaced.connect(self.refresh)
+        model.updated.connect(self.schedule_refresh)
+        model.run_replaced.connect(self.schedule_refresh)
         self.refresh()
+
+    def schedule_refresh(self) -> None:
+        """Refresh in a later event-loop turn (the model's queue), once however often asked meanwhile."""
+        self.model.later(self.refresh)
 
     def refresh(self) -> None:
         state = self.model.state

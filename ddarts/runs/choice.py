@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from ddarts.genotype.core import PARSE_METHODS, Genotype
+from ddarts.genotype.parse import parse_alphas
 from ddarts.search.config import SearchConfig
 
 DEFAULT_PARSE_METHOD: str = SearchConfig.parse  # a run without a config is parsed as a search would be
@@ -49,3 +52,19 @@ def pick_stored(stored: dict[str, Genotype], method: str) -> tuple[str, Genotype
         return None
     chosen = method if method in stored else sorted(stored)[0]
     return chosen, stored[chosen]
+
+
+@dataclass(frozen=True)
+class ParseJob:
+    """One parse of an α array, self-contained so that another thread can run it: the α array is read-only
+    and the state that made the job only takes the result back while that array is still the one it shows."""
+
+    key: tuple  # (epoch, or -1 - step for live α; method; rounded threshold): the state's cache key
+    alphas: np.ndarray
+    method: str
+    threshold: float
+    reductions: tuple[int, ...]
+    mixing: str
+
+    def run(self) -> Genotype:
+        return parse_alphas(self.alphas, self.method, self.threshold, self.reductions, mixing=self.mixing)

@@ -11,9 +11,9 @@ from typing import Any, Iterable
 
 import numpy as np
 
-from ddarts.genotype.core import Genotype
-from ddarts.genotype.parse import op_shares, parse_alphas
-from ddarts.runs.choice import GenotypeChoice, parse_settings, pick_stored
+from ddarts.genotype.core import PARSE_METHODS, Genotype
+from ddarts.genotype.parse import op_shares
+from ddarts.runs.choice import GenotypeChoice, ParseJob, parse_settings, pick_stored
 from ddarts.runs.columns import ColumnTable
 from ddarts.runs.checks import event_problem
 from ddarts.search.events import (
@@ -140,18 +140,41 @@ class RunState:
 
     def parse_epoch(self, epoch: int | None, method: str, threshold: float) -> Genotype:
         """All cells' genotype from the α of one epoch (None: the live α), parsed once per method and threshold."""
-        live = self.live_alpha
-        key = (epoch if epoch is not None else -1 - live.step, method, round(float(threshold), 6))
-        genotype = self._parsed.get(key)
+        job = self.parse_job(epoch, method, threshold)
+        genotype = self._parsed.get(job.key)
         if genotype is None:
-            alphas = self.alphas[epoch] if epoch is not None else live.alphas
-            reductions = tuple(self.reductions) or reduction_positions(int(alphas.shape[0]))
-            mixing = self.alpha_mixing or self.config.get("mixing") or "sigmoid"
-            genotype = parse_alphas(alphas, method, threshold, reductions, mixing=mixing)
-            if len(self._parsed) >= PARSE_CACHE_SIZE:
-                self._parsed.pop(next(iter(self._parsed)))
-            self._parsed[key] = genotype
+            genotype = job.run()
+            self.store_parse(job, genotype)
         return genotype
+
+    def parse_job(self, epoch: int | None, method: str, threshold: float) -> ParseJob:
+        """What `parse_epoch` computes, as a job another thread can run (see `store_parse`)."""
+        alphas = self.alphas[epoch] if epoch is not None else self.live_alpha.alphas
+        key = (epoch if epoch is not None else -1 - self.live_alpha.step, method, round(float(threshold), 6))
+        reductions = tuple(self.reductions) or reduction_positions(int(alphas.shape[0]))
+        return ParseJob(key, alphas, method, float(threshold), reductions,
+                        self.alpha_mixing or self.config.get("mixing") or "sigmoid")
+
+    def newest_parse_jobs(self) -> list[ParseJob]:
+        """The parses of the newest α that views ask for by default (every method at the run's threshold) and
+        that are not cached yet: a GUI runs them off its thread, then hands each result to `store_parse`."""
+        current = self.current_alphas
+        if current is None:
+            return []
+        threshold = parse_settings(self.config)[1]
+        jobs = [self.parse_job(None if current[2] else current[1], method, threshold) for method in PARSE_METHODS]
+        return [job for job in jobs if job.key not in self._parsed]
+
+    def store_parse(self, job: ParseJob, genotype: Genotype) -> bool:
+        """Cache a job's genotype, unless its α is no longer the one of its epoch (a newer or rewound run)."""
+        epoch, live = job.key[0], self.live_alpha
+        current = self.alphas.get(epoch) if epoch >= 0 else live.alphas if live and -1 - live.step == epoch else None
+        if current is not job.alphas:
+            return False
+        if len(self._parsed) >= PARSE_CACHE_SIZE:
+            self._parsed.pop(next(iter(self._parsed)))
+        self._parsed[job.key] = genotype
+        return True
 
     def genotype_for(self, epoch: int | None = None, method: str | None = None, threshold: float | None = None,
                      *, final_first: bool = False) -> GenotypeChoice | None:

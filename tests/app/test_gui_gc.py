@@ -138,3 +138,29 @@ def test_a_burst_of_new_objects_is_frozen_not_walked(qapp):
         del burst
     finally:
         collector.stop()
+
+
+def test_a_burst_that_arrived_over_several_checks_is_frozen_before_an_older_collection(qapp):
+    from app.gui_gc import FREEZE_BURST, FROZEN, objects_to_walk
+
+    collector = GuiThreadCollector()
+    collector.start()
+    try:
+        gc.collect()
+        frozen_before = gc.get_freeze_count()
+        chunks = []
+        for _ in range(4):  # each check sees less than a burst; young collections move them to generation 1
+            chunks.append([[] for _ in range(FREEZE_BURST // 3)])
+            gc.collect(0)
+        assert objects_to_walk(1) > FREEZE_BURST
+        threshold = gc.get_threshold()
+        gc.set_threshold(threshold[0], 0, threshold[2])  # generation 1 is due at the next check
+        try:
+            assert collector.check() == FROZEN
+        finally:
+            gc.set_threshold(*threshold)
+        assert gc.get_freeze_count() >= frozen_before + FREEZE_BURST
+        assert objects_to_walk(1) < FREEZE_BURST  # nothing left for the generation-1 collection to walk
+        del chunks
+    finally:
+        collector.stop()

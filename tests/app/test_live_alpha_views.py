@@ -33,6 +33,7 @@ def test_views_change_between_two_live_reports_of_one_epoch(qtbot, window):
                                  AlphaLive(0, 2, alphas(0.0), "sigmoid")])
     window.model.flush()
     window.model.set_selected_cell(2)
+    window.model.flush()  # the views refresh in the model's queue
     first = {
         "histogram": window.histogram.counts.copy(),
         "heatmap": window.heatmap.weights.copy(),

@@ -18,6 +18,8 @@ def test_open_a_finished_run(qtbot, window, finished_run):
     assert window.open_run(finished_run)
     state, expected = window.model.state, RunReader(finished_run).read_all()
     assert state.status == "finished" and window.model.run_dir == str(Path(finished_run).resolve())
+    assert window.model.refreshes.pending > 1  # the views catch up one per event-loop turn, not all at once
+    qtbot.waitUntil(lambda: not window.model.refreshes.pending)
     np.testing.assert_allclose(window.loss_plot.curve_data("val_ce")[1], expected.step_series("val_loss"))
     np.testing.assert_allclose(window.heatmap.image.image.T.shape, (14, 7))
     assert window.cell_list.list.count() == 5 and "finished" in window.header.text()

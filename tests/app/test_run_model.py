@@ -1,9 +1,14 @@
-"""RunModel: coalesced updates, genotype notifications only for α/genotype events, selection, reset."""
+"""RunModel: coalesced updates, genotype notifications only for α/genotype events (parsed off the GUI thread
+first), selection, reset."""
 
 from __future__ import annotations
 
+import threading
+
 from app.run_model import RunModel
+from ddarts.genotype.core import PARSE_METHODS
 from ddarts.runs import RunState
+from ddarts.runs.choice import ParseJob
 from ddarts.search.events import StepMetrics
 
 
@@ -61,3 +66,29 @@ def test_reset_replaces_the_state_and_selection(qtbot, make_run):
         model.reset(fresh, run_dir="/tmp/elsewhere")
     assert model.state is fresh and model.selected_cell == 0 and model.run_dir == "/tmp/elsewhere"
     assert model.n_cells == 0
+
+
+def test_a_new_alpha_is_parsed_off_the_gui_thread_before_the_views_hear_of_it(qtbot, make_run, monkeypatch):
+    threads: list[threading.Thread] = []
+    parse = ParseJob.run
+    monkeypatch.setattr(ParseJob, "run", lambda job: threads.append(threading.current_thread()) or parse(job))
+    model = RunModel(interval_ms=10, parse_off_thread=True)
+    events = make_run(cells=5, epochs=2, steps_per_epoch=3)
+    left_to_parse: list[list] = []
+    model.genotype_changed.connect(lambda: left_to_parse.append(model.state.newest_parse_jobs()))
+    with qtbot.waitSignal(model.genotype_changed, timeout=10_000):
+        model.apply(events)
+    assert left_to_parse == [[]]  # what the views ask for by default is in the state's cache already
+    assert threads and all(thread is not threading.main_thread() for thread in threads)
+    synchronous = RunState.from_events(events)  # parsed on this thread when asked, as before
+    for method in PARSE_METHODS:
+        assert model.state.genotype_for(None, method) == synchronous.genotype_for(None, method)
+
+
+def test_flush_does_not_wait_for_a_parse(qtbot, make_run):
+    model = RunModel(interval_ms=10, parse_off_thread=True)
+    heard: list[bool] = []
+    model.genotype_changed.connect(lambda: heard.append(True))
+    model.apply(make_run(cells=5, epochs=1, steps_per_epoch=3))
+    model.flush()
+    assert heard == [True] and model.state.genotype_for() is not None

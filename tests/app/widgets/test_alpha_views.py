@@ -21,6 +21,7 @@ def test_histogram_counts_selected_cell_and_all_cells(qtbot, make_run):
     model.flush()
     alphas = model.state.latest_alphas
     model.set_selected_cell(2)
+    model.flush()  # the views refresh in the model's queue
     np.testing.assert_array_equal(hist.counts, weight_histogram(alphas[2], bins=BINS)[0])
     assert hist.counts.sum() == 14 * 7
     assert "cell 2" in hist.plot.getPlotItem().titleLabel.text and "epoch 2" in hist.plot.getPlotItem().titleLabel.text
@@ -37,6 +38,7 @@ def test_heatmap_shows_op_weights_of_the_selected_cell(qtbot, make_run):
     model.apply(make_run(cells=5, epochs=2))
     model.flush()
     model.set_selected_cell(1)
+    model.flush()  # the views refresh in the model's queue
     expected = op_weights(model.state.latest_alphas[1], "sigmoid")
     np.testing.assert_allclose(heat.weights, expected)
     np.testing.assert_allclose(heat.image.image, expected.T)

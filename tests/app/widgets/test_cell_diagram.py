@@ -170,6 +170,7 @@ def test_render_error_is_shown_in_the_view(qtbot: QtBot, model: RunModel):
 def test_selected_cell_follows_the_model(qtbot: QtBot, model: RunModel):
     diagram = make_diagram(qtbot, model, Recorder())
     model.set_selected_cell(1)
+    model.flush()  # the views refresh in the model's queue
     assert diagram.header.text().startswith("Cell 1 (reduction)")
     assert diagram.current.cell == 1
 
@@ -204,6 +205,7 @@ def test_a_new_run_resets_parse_settings(qtbot: QtBot, model: RunModel):
     state = RunState()
     state.apply(start(parse="sparse", threshold=0.9))
     model.reset(state)
+    model.flush()  # the views refresh in the model's queue
     assert diagram.method == "sparse" and diagram.threshold == pytest.approx(0.9)
     assert diagram.following and diagram.epoch is None
     assert "first epoch" in diagram.view.message

@@ -40,6 +40,7 @@ def test_dominant_shares_follow_the_selected_cell(qtbot, make_run):
     np.testing.assert_allclose(plot.curve_data("dominant")[1], 100 * state.epoch_series("dominant_share"))
     np.testing.assert_allclose(plot.curve_data("low")[1], 100 * state.epoch_series("low_share"))
     model.set_selected_cell(3)
+    model.flush()  # the views refresh in the model's queue
     np.testing.assert_allclose(plot.curve_data("low_cell")[1], 100 * state.epoch_series("low_share_per_cell")[:, 3])
     assert plot.curve_name("dominant_cell").endswith("cell 3")
     assert plot.legend_texts() == ["σ > 0.9, all cells", "σ < 0.1, all cells", "σ > 0.9, cell 3", "σ < 0.1, cell 3"]

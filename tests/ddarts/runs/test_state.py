@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
-from ddarts.genotype.core import Genotype
+from ddarts.genotype.core import PARSE_METHODS, Genotype
 from ddarts.runs.state import ColumnTable, RunState
 from ddarts.search.events import (
+    AlphaLive,
     AlphaSnapshot,
     CheckpointSaved,
     DatasetProgress,
@@ -187,3 +190,34 @@ def test_from_events_and_unknown_objects():
     assert state.run_dir == "runs/x" and state.step == 1
     with pytest.raises(TypeError, match="cannot apply str"):
         state.apply("step")
+
+
+def live_run(seed: int = 0) -> list:
+    rng = np.random.default_rng(seed)
+    return [start(), step(1), alpha(0), AlphaLive(epoch=1, step=15, alphas=rng.normal(size=(CELLS, 14, 7)),
+                                                  mixing="sigmoid")]
+
+
+def test_parse_jobs_run_on_another_thread_give_what_the_views_would_parse():
+    state = RunState.from_events(live_run())
+    jobs = state.newest_parse_jobs()
+    assert sorted(job.method for job in jobs) == sorted(PARSE_METHODS)
+    assert all(job.key[0] == -1 - 15 for job in jobs)  # the newest α is the live one
+    with ThreadPoolExecutor(max_workers=1) as pool:  # as the desktop app's worker thread does
+        results = list(zip(jobs, pool.map(lambda job: job.run(), jobs)))
+    assert all(state.store_parse(job, genotype) for job, genotype in results)
+    assert state.newest_parse_jobs() == []  # cached: nobody parses them again
+    synchronous = RunState.from_events(live_run())
+    for method in PARSE_METHODS:
+        assert state.genotype_for(None, method) == synchronous.genotype_for(None, method)
+
+
+def test_a_parse_of_alpha_that_was_replaced_meanwhile_is_not_kept():
+    state = RunState.from_events(live_run())
+    jobs = state.newest_parse_jobs()
+    state.apply(AlphaLive(epoch=1, step=18, alphas=np.zeros((CELLS, 14, 7)), mixing="sigmoid"))
+    assert not state.store_parse(jobs[0], jobs[0].run())
+    epoch_job = state.parse_job(0, "edge", 0.5)
+    state.apply(start(resumed=True, start_epoch=0, start_step=0))  # a resume redoes epoch 0: its α goes
+    assert not state.store_parse(epoch_job, epoch_job.run())
+    assert state.newest_parse_jobs() == []  # and there is no α left to parse

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
+import importlib.util
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
@@ -29,16 +32,34 @@ def _check_split(name: str, split: str) -> str:
     return split
 
 
+def _digits_table() -> np.ndarray:
+    """The 1797 × 65 digits table (8 × 8 pixels in 0..16, then the label) that scikit-learn ships.
+
+    Read straight from its file when it is where scikit-learn keeps it: importing `sklearn.datasets` pulls in
+    SciPy and more (about 2 s), and in the app that import runs beside the GUI thread at a search's start.
+    """
+    spec = importlib.util.find_spec("sklearn")
+    origin = Path(spec.origin) if spec is not None and spec.origin else None
+    table = origin.parent / "datasets" / "data" / "digits.csv.gz" if origin is not None else None
+    if table is not None and table.is_file():
+        with gzip.open(table, "rt") as handle:
+            data = np.loadtxt(handle, delimiter=",")
+        if data.shape == (1797, 65):
+            return data
+    from sklearn.datasets import load_digits  # another layout: let scikit-learn read it
+
+    bunch = load_digits()
+    return np.concatenate([bunch.data, bunch.target[:, None]], axis=1)
+
+
 def load_digits_split(split: str = "train") -> ImageData:
     """scikit-learn's bundled 8x8 digits as 3x32x32 uint8 images: a dataset that needs no download."""
-    from sklearn.datasets import load_digits
-
     split = _check_split("digits", split)
-    bunch = load_digits()
-    pixels = torch.from_numpy(bunch.images.astype(np.float32)) * (255.0 / 16.0)
+    table = _digits_table()
+    pixels = torch.from_numpy(table[:, :64].reshape(-1, 8, 8).astype(np.float32)) * (255.0 / 16.0)
     big = torch.nn.functional.interpolate(pixels[:, None], size=(32, 32), mode="bilinear", align_corners=False)
     images = big.round().clamp(0, 255).to(torch.uint8).expand(-1, 3, -1, -1).contiguous()
-    labels = torch.from_numpy(bunch.target.astype(np.int64))
+    labels = torch.from_numpy(table[:, 64].astype(np.int64))
     order = np.random.default_rng(0).permutation(len(labels))
     chosen = torch.from_numpy(order[:DIGITS_TRAIN_SIZE] if split == "train" else order[DIGITS_TRAIN_SIZE:])
     return ImageData(images[chosen].contiguous(), labels[chosen].contiguous(), DATASET_INFO["digits"])

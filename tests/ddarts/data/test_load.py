@@ -1,5 +1,8 @@
 """In-memory datasets: digits served as CIFAR-like images, the DARTS split, dataset facts."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -74,3 +77,19 @@ def test_image_data_rejects_wrong_dtypes():
         ImageData(torch.zeros(2, 3, 4, 4), torch.zeros(2, dtype=torch.int64), DATASET_INFO["digits"])
     with pytest.raises(ValueError, match="int64"):
         ImageData(torch.zeros(2, 3, 4, 4, dtype=torch.uint8), torch.zeros(3, dtype=torch.int64), DATASET_INFO["digits"])
+
+
+def test_digits_table_is_scikit_learns_without_importing_it(monkeypatch):
+    from sklearn.datasets import load_digits
+
+    import ddarts.data.load as load
+
+    bunch = load_digits()
+    expected = np.concatenate([bunch.data, bunch.target[:, None]], axis=1)
+    np.testing.assert_array_equal(load._digits_table(), expected)
+    monkeypatch.setattr(load.importlib.util, "find_spec", lambda name: None)  # another layout: the fallback
+    np.testing.assert_array_equal(load._digits_table(), expected)
+    probe = ("import sys; from ddarts.data.load import load_digits_split; load_digits_split(); "
+             "print(sorted(m for m in ('sklearn', 'scipy', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -51,7 +51,7 @@ def _inputs(k: int) -> tuple[int, int]:
     return (k - 1 if k >= 1 else 0), k
 
 
-def _add(seeds: dict, index, grad: torch.Tensor) -> None:
+def _add(seeds: dict[int, torch.Tensor], index: int, grad: torch.Tensor) -> None:
     seeds[index] = grad if index not in seeds else seeds[index] + grad
 
 
@@ -81,7 +81,8 @@ def exact_pass(model: Supernet, x: torch.Tensor, y: torch.Tensor, op_weights: Se
 
     full_seeds: dict[int, torch.Tensor] = {n: top}
     ablated_seeds: dict[int, torch.Tensor] = {}
-    injected: list[dict[int, torch.Tensor]] = [{} for _ in range(n)]  # row → S-seed on a mixed input edge
+    # per cell: its input edges as ablation k mixed them, on the full graph, and the S-seeds that reached them
+    injected: list[tuple[list[torch.Tensor], list[torch.Tensor]]] = [([], []) for _ in range(n)]
     grad_full: list[torch.Tensor | None] = [None] * n
     grad_ablated = [torch.zeros_like(w) for w in leaves]
     ablated: list[torch.Tensor | None] = [None] * n
@@ -90,26 +91,30 @@ def exact_pass(model: Supernet, x: torch.Tensor, y: torch.Tensor, op_weights: Se
         """L_{\\j}: cell j with random weights, cells above with α; what reaches cell j's taps (`reuse`) or the
         recorded outputs it reads is kept for the walk."""
         a, b = _inputs(j)
-        known = None
-        if reuse:  # the input edges' op outputs are the full pass's; only their mix changes. Each mixed edge
-            with torch.no_grad():  # is a leaf here, so the full graph stays whole and gets one seed per edge
-                known = {row: mix(ys, random_weights[j][row]).requires_grad_() for row, ys in taps[j].items()}
+        known, mixed = None, {}
+        if reuse:  # the input edges' op outputs are the full pass's; only their mix changes. The mix hangs on
+            with autocast():  # the full graph for the walk; the ablation sees it as a leaf, so it stops there
+                mixed = {row: mix(ys, random_weights[j][row]) for row, ys in taps[j].items()}
+            known = {row: m.detach().requires_grad_() for row, m in mixed.items()}
         with frozen_bn_statistics(model), autocast():
             s0, s1 = record[b], model.cells[j](record[a], record[b], random_weights[j], known=known)
             for i in range(j + 1, n):
                 s0, s1 = s1, model.cells[i](s0, s1, leaves[i])
             loss_j = ce(model.head(s1), y)
         ablated[j] = loss_j.detach()
-        read = {b} if reuse and j + 1 < n else set() if reuse else {a, b}  # cell j + 1 reads cell j − 1's output
+        if reuse:  # cell j reads no recorded output itself; cell j + 1 reads cell j − 1's
+            read = {b} if j + 1 < n else set()
+        else:
+            read = {a, b}
         seeds_at = sorted(i for i in read if i >= 1)
-        rows = list(known or ())
+        rows = list(mixed)
         grads = torch.autograd.grad(scale(loss_j), leaves[j + 1:] + [record[i] for i in seeds_at]
                                     + [known[row] for row in rows])  # type: ignore[index]
         for i, g in zip(range(j + 1, n), grads):
             grad_ablated[i] += g
         for i, g in zip(seeds_at, grads[n - j - 1:]):
             _add(ablated_seeds, i, g)
-        injected[j] = dict(zip(rows, grads[n - j - 1 + len(seeds_at):]))
+        injected[j] = ([mixed[row] for row in rows], list(grads[n - j - 1 + len(seeds_at):]))
 
     def walk(k: int, roots: list[torch.Tensor], seeds: list[torch.Tensor], retain: bool) -> list:
         """Backpropagate `seeds` on `roots` (cell k's output, its input edges as an ablation mixed them) into
@@ -122,9 +127,7 @@ def exact_pass(model: Supernet, x: torch.Tensor, y: torch.Tensor, op_weights: Se
     def visit(k: int) -> None:
         """Both walks through cell k, the ablations' first: the second frees the graph as it goes, so cell k
         with nothing to carry for the ablations (the top one, without reuse) is walked at L_F's peak."""
-        with autocast():  # the ablation's mix of cell k's input edges again, now on the full graph
-            roots = [mix(taps[k][row], random_weights[k][row]) for row in injected[k]]
-        seeds = list(injected[k].values())
+        roots, seeds = injected[k]
         seed_s = ablated_seeds.pop(k + 1, None)
         if seed_s is not None:
             roots, seeds = [outputs[k]] + roots, [seed_s] + seeds  # type: ignore[list-item]
@@ -139,7 +142,7 @@ def exact_pass(model: Supernet, x: torch.Tensor, y: torch.Tensor, op_weights: Se
         for i, g in rest:
             _add(full_seeds, i, g)
         outputs[k] = None  # its graph is spent; drop the last references to its activations
-        taps[k] = injected[k] = {}
+        taps[k], injected[k] = {}, ([], [])
 
     for k in reversed(range(n)):
         if k >= reuse_from:  # cell k's graph is walked after ablation k, which reuses its op outputs

@@ -6,7 +6,7 @@ import argparse
 
 from ddarts.commands.derive import add_source_arguments, load_source
 from ddarts.commands.info import NETWORK_DEFAULTS, add_network_arguments
-from ddarts.export.formats import export_network, load_weights
+from ddarts.export.formats import export_network, read_weights_file, state_dict_of
 from ddarts.export.loading import checkpoint_dataset, checkpoint_network
 
 
@@ -33,10 +33,11 @@ def _print_progress(fraction: float, message: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     genotype = load_source(args)
-    state_dict = load_weights(args.weights) if args.weights else None
-    dataset = checkpoint_dataset(args.weights) if args.weights else None
+    checkpoint = read_weights_file(args.weights) if args.weights else None  # one read of a possibly large file
+    state_dict = state_dict_of(checkpoint, args.weights) if args.weights else None
+    dataset = checkpoint_dataset(checkpoint)
     # explicit options, else what the training checkpoint was built with, else the usual defaults
-    shape = {**NETWORK_DEFAULTS, **(checkpoint_network(args.weights) if args.weights else {}),
+    shape = {**NETWORK_DEFAULTS, **checkpoint_network(checkpoint),
              **{k: v for k in NETWORK_DEFAULTS if (v := getattr(args, k)) is not None}}
     result = export_network(genotype, args.output, state_dict=state_dict, layers=args.layers,
                             init_channels=shape["init_channels"], num_classes=shape["classes"],

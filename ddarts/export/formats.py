@@ -86,19 +86,27 @@ class LogitsOnly(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------- weights
-def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
-    """A state_dict from a `ddarts train` checkpoint (its "model" entry) or from a plain state_dict file."""
-    file = Path(path)
+def read_weights_file(path: str | os.PathLike) -> object:
+    """What a weights file holds (a `ddarts train` checkpoint or a state_dict), read once; ExportError if unreadable."""
     try:
-        data = read_torch_file(file, "weights file (checkpoint or state_dict)")
+        return read_torch_file(Path(path), "weights file (checkpoint or state_dict)")
     except RunFolderError as exc:
         raise ExportError(str(exc)) from None
+
+
+def state_dict_of(data: object, path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """The state_dict in what `read_weights_file` read: a checkpoint's "model" entry, or the file's own dict."""
     if isinstance(data, dict) and isinstance(data.get("model"), dict):
         data = data["model"]
     if not isinstance(data, dict) or not data or not all(
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in data.items()):
-        raise ExportError(f"{file}: expected a state_dict (names to tensors) or a checkpoint with a 'model' state_dict")
+        raise ExportError(f"{Path(path)}: expected a state_dict (names to tensors) or a checkpoint with a 'model' state_dict")
     return dict(data)
+
+
+def load_weights(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """A state_dict from a `ddarts train` checkpoint (its "model" entry) or from a plain state_dict file."""
+    return state_dict_of(read_weights_file(path), path)
 
 
 def _clean_state_dict(state_dict: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

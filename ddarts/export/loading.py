@@ -70,12 +70,8 @@ def load_exported(folder: str | os.PathLike, device: str | torch.device = "cpu")
                            tuple(json.loads(meta.get("classes", "[]"))), input_kind, genotype, meta)
 
 
-def checkpoint_dataset(path: str | os.PathLike) -> DatasetInfo | None:
-    """The training data's facts stored in a `ddarts train` checkpoint (None for a plain state_dict file)."""
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # load_weights reports an unreadable file
-        return None
+def checkpoint_dataset(data: object) -> DatasetInfo | None:
+    """The training data's facts in a read `ddarts train` checkpoint (None for a plain state_dict)."""
     if not isinstance(data, dict):
         return None
     if isinstance(data.get("dataset"), dict):
@@ -84,13 +80,9 @@ def checkpoint_dataset(path: str | os.PathLike) -> DatasetInfo | None:
     return DATASET_INFO.get(name) if isinstance(name, str) else None  # runs from before dataset facts were stored
 
 
-def checkpoint_network(path: str | os.PathLike) -> dict[str, object]:
-    """The shape a `ddarts train` checkpoint's network was built with (init_channels, classes, input: the keys it
-    records; none for a plain state_dict file), so that exporting it needs no option repeated."""
-    try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception:  # load_weights reports an unreadable file
-        return {}
+def checkpoint_network(data: object) -> dict[str, object]:
+    """The shape a read `ddarts train` checkpoint's network was built with (init_channels, classes, input: the keys
+    it records; none for a plain state_dict), so that exporting it needs no option repeated."""
     if not isinstance(data, dict):
         return {}
     config = data.get("config") if isinstance(data.get("config"), dict) else {}

@@ -1,4 +1,8 @@
-"""Where the run on show comes from: a search on our own thread, or a run folder followed on a timer.
+"""Where the run on show comes from: a search in a process of its own, or a run folder followed on a timer.
+
+A search runs as a child process (`ddarts.runs.process`) that writes its run folder and streams its events
+back; a worker thread here only waits on that pipe, so the search never holds this process's interpreter lock
+or imports on its time, and the GUI thread keeps answering.
 
 A followed folder is read on a worker thread (the records and α arrays a poll finds), so a long run
 or a slow disk never holds the event loop; the events are applied on the GUI thread. The session feeds either source into one `RunModel`, so the views never know which it is, and
@@ -17,7 +21,8 @@ from .graphviz_render import LatestCall
 from .run_model import RunModel
 from .threads import GeneratorRunner
 from ddarts.errors import DdartsError
-from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState, recorded_search
+from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState
+from ddarts.runs.process import process_search
 from ddarts.search import SearchConfig
 from ddarts.search.events import DatasetProgress, Failed, StepMetrics, Stopped
 
@@ -86,7 +91,7 @@ class RunSession(QObject):
         run_dir = str(Path(run_dir).resolve())
         self.stop_following()
         self.model.reset(RunState(config=config.to_dict(), run_dir=run_dir), run_dir=run_dir)
-        self.runner.start(lambda control: recorded_search(config, run_dir, control=control), run_dir)
+        self.runner.start(lambda control: process_search(config, run_dir, control=control), run_dir)
         self.changed.emit()
         return run_dir
 
@@ -102,7 +107,7 @@ class RunSession(QObject):
             return False
         self.stop_following()
         self.model.reset(state, run_dir=run_dir)
-        self.runner.start(lambda control: recorded_search(None, run_dir, control=control, resume=True), run_dir)
+        self.runner.start(lambda control: process_search(None, run_dir, control=control, resume=True), run_dir)
         self.changed.emit()
         return True
 

@@ -72,7 +72,7 @@ class _Job(QObject):
         except DdartsError as exc:
             self._flush(batch)
             batch = []
-            self.crashed.emit(str(exc), "", exc.with_traceback(None))
+            self.crashed.emit(str(exc), getattr(exc, "details", ""), exc.with_traceback(None))
         except Exception as exc:  # noqa: BLE001 - handed to the GUI thread, never swallowed
             self._flush(batch)
             batch = []

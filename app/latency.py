@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -129,6 +130,49 @@ class Heartbeat(QObject):
         whole = summarise(gaps)
         return Report(len(self.gaps), whole["median_ms"], whole["p99_ms"], whole["max_ms"], list(self.stalls),
                       phases, round(time.perf_counter() - self._t0, 2), os.cpu_count() or 0)
+
+
+IDLE_FUNCTIONS = {"wait", "_wait_for_tstate_lock", "select", "poll", "readline", "read", "get", "acquire", "sleep",
+                  "exec", "_recv", "recv_into", "accept", "run"}
+"""Innermost functions of a thread that is waiting, not computing (its stack says nothing about a stall)."""
+
+
+def _where(frame, depth: int = 3) -> str:
+    """The innermost `depth` frames as module:function, innermost first."""
+    names = []
+    while frame is not None and len(names) < depth:
+        module = Path(frame.f_code.co_filename).stem
+        names.append(f"{module}:{frame.f_code.co_name}")
+        frame = frame.f_back
+    return " < ".join(names)
+
+
+class StallSampler(threading.Thread):
+    """Looks at every thread's stack once a beat is late: where the GUI thread is, and which other threads of
+    the window's process run Python then (they hold the interpreter lock the GUI thread needs)."""
+
+    def __init__(self, beat: Heartbeat, after_ms: float = 60.0, every_s: float = 0.01):
+        super().__init__(name="latency sampler", daemon=True)
+        self.beat, self.after_s, self.every_s = beat, after_ms / 1000.0, every_s
+        self.gui_ident = threading.main_thread().ident
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        sampled_for = None
+        while not self._stop.wait(self.every_s):
+            last = self.beat._last
+            if last == sampled_for or time.perf_counter() - last < self.after_s:
+                continue
+            sampled_for = last
+            names = {t.ident: t.name for t in threading.enumerate()}
+            for ident, frame in sys._current_frames().items():
+                if ident == self.gui_ident:
+                    self.beat.note(f"GUI thread in {_where(frame)}")
+                elif ident != self.ident and frame.f_code.co_name not in IDLE_FUNCTIONS:
+                    self.beat.note(f"{names.get(ident, 'thread')} in {_where(frame)}")
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def watch(window, beat: Heartbeat) -> None:
@@ -267,10 +311,13 @@ def benchmark(config: SearchConfig, pause_ms: int = 250, limit_ms: float = STALL
             outcome.append(error)
             app.quit()
 
+        sampler = StallSampler(beat)
         beat.start()
+        sampler.start()
         run_script(scenario(window, beat, config, work, pause_ms), done)
         app.exec()
         beat.stop()
+        sampler.stop()
         process = getattr(window, "_latency_process", None)
         if process is not None and process.poll() is None:
             process.kill()

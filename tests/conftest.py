@@ -68,3 +68,9 @@ def write_image_folder(root, size: int, classes=("a", "b", "c"), per_class: int 
 def image_folder():
     """`image_folder(root, size, classes=..., per_class=..., seed=...)` writes a folder dataset of PNGs."""
     return write_image_folder
+
+
+def pytest_collection_modifyitems(config, items):
+    """Files with a `slow` test go first: spread over the workers from the start, they do not make the tail."""
+    slow_files = {item.path for item in items if item.get_closest_marker("slow") is not None}
+    items.sort(key=lambda item: item.path not in slow_files)  # stable: the order within each group is kept

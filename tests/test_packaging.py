@@ -12,6 +12,8 @@ import tomllib
 import zipfile
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 USED_AS = {  # distribution -> text in the sources that shows it is used
     "torch": "import torch", "torchvision": "torchvision", "numpy": "import numpy", "scikit-learn": "sklearn",
@@ -42,6 +44,7 @@ def test_the_app_imports_itself_relatively_so_it_works_as_ddarts_app():
     assert absolute == []
 
 
+@pytest.mark.slow
 def test_the_wheel_installs_ddarts_and_ddarts_gui_without_generic_top_level_packages(tmp_path):
     source = tmp_path / "src"
     source.mkdir()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from gui_test_support import synthetic_run, tiny_digits_config
 from PySide6.QtCore import Qt
 
@@ -53,6 +54,7 @@ def test_dataset_download_progress_is_shown(qtbot, window):
     assert panel.dataset_bar.isHidden()
 
 
+@pytest.mark.slow
 def test_a_crashed_run_can_be_resumed(qtbot, window, tmp_path, data_dir, monkeypatch):
     run_dir = tmp_path / "crashed"
     events = recorded_search(tiny_digits_config(data_dir=data_dir, epochs=3), run_dir)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from ddarts.runs import RunReader
 
@@ -38,6 +39,7 @@ def test_opening_a_folder_that_is_not_a_run_explains_why(qtbot, window, tmp_path
     assert window.model.run_dir is None and not window.poll_timer.isActive()
 
 
+@pytest.mark.slow
 def test_follow_a_run_written_by_the_cli(qtbot, window, tmp_path, data_dir):
     run_dir = tmp_path / "cli-run"
     command = [sys.executable, "-m", "ddarts", "search", "--dataset", "digits", "--cells", "3",

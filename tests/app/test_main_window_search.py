@@ -6,10 +6,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from gui_test_support import tiny_digits_config
 from PySide6.QtCore import QTimer
 
 from ddarts.runs import RunReader
+
+pytestmark = pytest.mark.slow  # each search is a child process: scheduled first
 
 SEARCH_TIMEOUT_MS = 240_000
 

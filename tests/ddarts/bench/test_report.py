@@ -20,6 +20,7 @@ def test_cases_cover_unit_fair_and_every_l_t_mode_in_both_formats():
     assert len(report.case_specs(info, "default")) == 4
 
 
+@pytest.mark.slow
 def test_json_keys_side_by_side_with_a_baseline(monkeypatch):
     peaks = {"fair": 100.0, "ablation": 104.0}
     monkeypatch.setattr(report, "measure_peak", lambda checkout, flags, case: peaks[case["loss"]])

@@ -76,6 +76,7 @@ def test_config_file_and_resume_rules(tmp_path, capsys):
     assert main(["search", "--resume", str(tmp_path / "missing")]) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT delivery differs on Windows")
 def test_ctrl_c_stops_after_a_step_with_a_resumable_checkpoint(tmp_path):
     run = tmp_path / "run"
@@ -98,9 +99,7 @@ def test_ctrl_c_stops_after_a_step_with_a_resumable_checkpoint(tmp_path):
     assert state.status == "stopped"
     stopped_at = int(state.step_series("step")[-1])
     assert stopped_at < 6
-    done = subprocess.run([sys.executable, "-m", "ddarts", "search", "--resume", str(run)], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
+    assert main(["search", "--resume", str(run), "--quiet"]) == 0  # in this process: one launch is enough
     state = RunReader(run).read_all()
     assert state.status == "finished"
     assert list(state.step_series("step")) == list(range(1, 7))

@@ -12,7 +12,8 @@ import pytest
 
 from ddarts.runs import RunReader
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="torchrun signal handling differs on Windows")
+pytestmark = [pytest.mark.slow,  # processes: scheduled first
+              pytest.mark.skipif(sys.platform == "win32", reason="torchrun signal handling differs on Windows")]
 
 TINY = ["--dataset", "digits", "--cells", "3", "--init-channels", "2", "--batch-size", "8", "--device", "cpu",
         "--workers", "0", "--epochs", "2", "--steps-per-epoch", "3"]

@@ -15,6 +15,8 @@ from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.sweep import DONE_STATUSES, load_runs, read_plan
 from ddarts.sweep.plan import EARLY_STOP_FILE, STOP_FILE
 
+pytestmark = pytest.mark.slow  # a Ray cluster for the module: scheduled first
+
 TINY = ["--dataset", "digits", "--cells", "3", "--init-channels", "2", "--batch-size", "8", "--epochs", "2",
         "--steps-per-epoch", "2", "--device", "cpu"]
 

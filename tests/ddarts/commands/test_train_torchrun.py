@@ -12,7 +12,8 @@ import torch
 from ddarts.cli import main
 from ddarts.genotype.parse import parse_alphas
 
-pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="torchrun signal handling differs on Windows")
+pytestmark = [pytest.mark.slow,  # processes: scheduled first
+              pytest.mark.skipif(sys.platform == "win32", reason="torchrun signal handling differs on Windows")]
 
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 if os.path.exists("/sys/class/net/lo"):  # loopback: gloo must not depend on the host name resolving

@@ -8,8 +8,11 @@ import pytest
 from ddarts.runs import RunReader, process
 from ddarts.runs.child import follow_commands
 from ddarts.runs.process import SearchProcessError, process_search
+from ddarts.runtime.lock import RunLock
 from ddarts.search import SearchConfig, SearchControl
 from ddarts.search.events import AlphaSnapshot, CheckpointSaved, Finished, RunStarted, StateChanged, Stopped
+
+pytestmark = pytest.mark.slow  # a child process per search: scheduled first
 
 TINY = dict(dataset="digits", cells=3, init_channels=2, batch_size=4, epochs=3, steps_per_epoch=1, device="cpu",
             num_workers=0, seed=5)
@@ -59,17 +62,16 @@ def test_a_child_that_dies_without_a_last_event_is_an_error_with_its_output(tmp_
     assert "No module named" in caught.value.details
 
 
-def test_closing_the_stream_early_ends_the_child_and_the_run_resumes(tmp_path):
+def test_closing_the_stream_early_ends_the_child(tmp_path):
     run = tmp_path / "run"
-    events = process_search(SearchConfig(**TINY), run, control=SearchControl())
+    events = process_search(SearchConfig(**{**TINY, "epochs": 50}), run, control=SearchControl())
     for event in events:
         if isinstance(event, CheckpointSaved):
             break
     events.close()  # the app's abort: the child gets SIGTERM (stops after its step) or is killed
-    # a child still alive would hold the folder's lock, and the resume would be refused
-    finished = list(process_search(None, run, control=SearchControl(), resume=True))
-    assert isinstance(finished[-1], Finished)
-    assert list(RunReader(run).read_all().step_series("step")) == [1, 2, 3]
+    with RunLock(run):  # a child still alive would hold the folder's lock
+        state = RunReader(run).read_all()
+    assert state.status in ("running", "stopped") and state.step >= 1  # killed or stopped, never finished
 
 
 def test_commands_are_applied_in_order_and_the_end_of_input_stops():

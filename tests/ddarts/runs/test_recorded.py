@@ -15,6 +15,8 @@ from ddarts.search import SearchConfig
 from ddarts.search.engine import SearchEngine
 from ddarts.search.events import CheckpointSaved, Failed, StepMetrics
 
+pytestmark = pytest.mark.slow  # many real searches, each killed and resumed: scheduled first
+
 TINY = dict(dataset="digits", cells=3, init_channels=2, batch_size=8, epochs=1, steps_per_epoch=2, device="cpu",
             num_workers=0)
 FLAGS = [f"--{k.replace('_', '-')}={v}" for k, v in TINY.items()]

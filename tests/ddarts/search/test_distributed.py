@@ -23,6 +23,8 @@ from ddarts.runtime.distributed import (
 )
 from ddarts.search.losses import ablation_losses, zero_one_loss
 
+pytestmark = pytest.mark.slow  # two processes per test: scheduled first
+
 
 @pytest.fixture
 def float64():

@@ -63,6 +63,7 @@ def test_fair_loss_logs_no_contributions(tmp_path):
     assert [e.mc for e in events if isinstance(e, EpochMetrics)] == [()]
 
 
+@pytest.mark.slow
 def test_stop_then_resume_gives_the_same_alphas_as_an_uninterrupted_run(tmp_path):
     config = SearchConfig(**{**TINY, "steps_per_epoch": 3})
     list(search(config, tmp_path / "straight"))

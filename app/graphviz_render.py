@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 
 from ddarts.errors import DdartsError
 from ddarts.genotype.diagram import render
+from ddarts.priority import RENDER_NICENESS
 
 
 def describe_error(error: BaseException) -> str:
@@ -177,7 +178,7 @@ class LatestCall(QObject):
 
 
 def _default_render(dot_source: str) -> bytes:
-    return render(dot_source, fmt="svg")
+    return render(dot_source, fmt="svg", niceness=RENDER_NICENESS)  # the window's event loop comes first
 
 
 class GraphvizRenderer(LatestCall):

@@ -1,8 +1,7 @@
 """The main window: layout (menus, toolbar, dockable panels) and the actions the user triggers.
 
-Where the run on show comes from (a search on our own thread, a run folder followed on a timer, a
-finished run read at once) is the session's business (app/session.py); every source goes through
-the same RunModel, so the panels never know where the data came from.
+Where the run on show comes from (a search in its own process, a folder followed on a timer, a finished run)
+is the session's business (app/session.py); the panels read every source through the same RunModel.
 """
 
 from __future__ import annotations
@@ -267,8 +266,9 @@ class MainWindow(QMainWindow):
             return
         form = self.make_search_form()
         try:
-            if form.exec() == SearchForm.DialogCode.Accepted and form.config() is not None:
-                self.start_search(form.config(), form.run_dir())
+            with self.session.process_ahead():  # the search's process starts while the form is filled in
+                if form.exec() == SearchForm.DialogCode.Accepted and form.config() is not None:
+                    self.start_search(form.config(), form.run_dir())
         finally:
             form.deleteLater()
 

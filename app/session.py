@@ -13,6 +13,8 @@ stopped or failed run, or a followed one whose writer went quiet without saying 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -21,8 +23,9 @@ from .graphviz_render import LatestCall
 from .run_model import RunModel
 from .threads import GeneratorRunner
 from ddarts.errors import DdartsError
+from ddarts.priority import SEARCH_NICENESS
 from ddarts.runs import CHECKPOINT_FILE, RunReader, RunState
-from ddarts.runs.process import process_search
+from ddarts.runs.process import SearchChild, process_search
 from ddarts.search import SearchConfig
 from ddarts.search.events import DatasetProgress, Failed, StepMetrics, Stopped
 
@@ -60,11 +63,17 @@ class RunSession(QObject):
         self.runner.finished.connect(self._on_search_ended)
         self.runner.crashed.connect(lambda text, details: self.problem.emit("Search could not run", text, details))
         self.runner.paused_changed.connect(lambda _paused: self.changed.emit())
+        self._spare: SearchChild | None = None
 
     # ------------------------------------------------------------------ queries
     @property
     def searching(self) -> bool:
         return self.runner.is_running
+
+    @property
+    def process_ready(self) -> bool:
+        """A search process started ahead is waiting for its search."""
+        return self._spare is not None and self._spare.alive
 
     @property
     def following(self) -> bool:
@@ -84,6 +93,26 @@ class RunSession(QObject):
         return (Path(run_dir) / CHECKPOINT_FILE).is_file()
 
     # ------------------------------------------------------------------ live searches
+    @contextmanager
+    def process_ahead(self) -> Iterator[None]:
+        """A search process starts at once, for a search started inside the block (from the search form), so
+        Start does not wait for its imports; one that no search took ends with the block."""
+        if self._spare is None and not self.runner.is_running:
+            try:
+                self._spare = SearchChild.start(SEARCH_NICENESS)
+            except OSError:  # none to spare: a search starts its own
+                self._spare = None
+        try:
+            yield
+        finally:
+            spare, self._spare = self._spare, None
+            if spare is not None:
+                spare.close()
+
+    def _take_spare(self) -> SearchChild | None:
+        spare, self._spare = self._spare, None
+        return spare
+
     def start_search(self, config: SearchConfig, run_dir: str | os.PathLike) -> str:
         """Start a new search in `run_dir` and show it live; returns the resolved folder."""
         if self.runner.is_running:
@@ -91,7 +120,9 @@ class RunSession(QObject):
         run_dir = str(Path(run_dir).resolve())
         self.stop_following()
         self.model.reset(RunState(config=config.to_dict(), run_dir=run_dir), run_dir=run_dir)
-        self.runner.start(lambda control: process_search(config, run_dir, control=control), run_dir)
+        spare = self._take_spare()
+        self.runner.start(lambda control: process_search(
+            config, run_dir, control=control, child=spare, niceness=SEARCH_NICENESS), run_dir)
         self.changed.emit()
         return run_dir
 
@@ -107,7 +138,9 @@ class RunSession(QObject):
             return False
         self.stop_following()
         self.model.reset(state, run_dir=run_dir)
-        self.runner.start(lambda control: process_search(None, run_dir, control=control, resume=True), run_dir)
+        spare = self._take_spare()
+        self.runner.start(lambda control: process_search(
+            None, run_dir, control=control, resume=True, child=spare, niceness=SEARCH_NICENESS), run_dir)
         self.changed.emit()
         return True
 

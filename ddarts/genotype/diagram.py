@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ddarts import priority
 from ddarts.errors import DdartsError, GenotypeError
 from ddarts.genotype.core import DartsGenotype, Genotype, as_genotype
 from ddarts.space.ops import N_NODES
@@ -149,8 +150,10 @@ def find_dot() -> list[str] | None:
     return None
 
 
-def render(dot_source: str, fmt: str = "svg", timeout: float = 30) -> bytes:
-    """Render DOT to `fmt` (svg, png, pdf...) in a subprocess; DdartsError with the engine's message on failure."""
+def render(dot_source: str, fmt: str = "svg", timeout: float = 30, *, niceness: int = 0) -> bytes:
+    """Render DOT to `fmt` (svg, png, pdf...) in a subprocess; DdartsError with the engine's message on failure.
+
+    `niceness` > 0 runs the engine below normal priority (the desktop app's renders give way to its window)."""
     if not _FORMAT.fullmatch(fmt):
         raise DdartsError(f"invalid output format {fmt!r}")
     command = find_dot()
@@ -160,21 +163,20 @@ def render(dot_source: str, fmt: str = "svg", timeout: float = 30) -> bytes:
         )
     flags = subprocess.CREATE_NO_WINDOW if sys.platform == "win32" else 0  # no console flash under the GUI
     try:
-        done = subprocess.run(
-            [*command, f"-T{fmt}"],
-            input=dot_source.encode("utf-8"),
-            capture_output=True,
-            timeout=timeout,
-            check=False,
-            creationflags=flags,
-        )
-    except subprocess.TimeoutExpired:
-        raise DdartsError(f"{command[0]} took longer than {timeout} s to render the diagram") from None
+        engine = subprocess.Popen([*command, f"-T{fmt}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, creationflags=flags | priority.creation_flags(niceness))
     except OSError as exc:
         raise DdartsError(f"cannot run {command[0]}: {exc.strerror or exc}") from exc
-    if done.returncode != 0:
-        message = done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}"
+    priority.lower(engine.pid, niceness)
+    try:
+        out, err = engine.communicate(dot_source.encode("utf-8"), timeout=timeout)
+    except subprocess.TimeoutExpired:
+        engine.kill()
+        engine.communicate()
+        raise DdartsError(f"{command[0]} took longer than {timeout} s to render the diagram") from None
+    if engine.returncode != 0:
+        message = err.decode("utf-8", "replace").strip() or f"exit status {engine.returncode}"
         raise DdartsError(f"{command[0]} failed to render the diagram: {message}")
-    if not done.stdout:
+    if not out:
         raise DdartsError(f"{command[0]} produced no output")
-    return done.stdout
+    return out

@@ -14,6 +14,7 @@ import traceback
 from typing import IO, Any
 
 import numpy as np
+import torch
 
 from ddarts.errors import DdartsError
 from ddarts.runs.recorded import recorded_search
@@ -35,6 +36,12 @@ def follow_commands(stream: IO[str], control: SearchControl) -> None:
     control.stop()
 
 
+def warm_up() -> None:
+    """What every search does first, done before the request arrives: torch's optimizers import their
+    compiler support (about a thousand modules) the first time one is built."""
+    torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+
+
 def plain(value: Any) -> Any:
     """Numpy scalars and arrays that slip into events travel as JSON numbers and lists."""
     if isinstance(value, (np.generic, np.ndarray)):
@@ -54,7 +61,11 @@ def main() -> int:
     sys.stdout.flush()
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
-        request = json.loads(sys.stdin.readline())
+        warm_up()
+        line = sys.stdin.readline()
+        if not line:  # a spare the parent no longer wants
+            return 0
+        request = json.loads(line)
         control = SearchControl()
         threading.Thread(target=follow_commands, args=(sys.stdin, control), daemon=True,
                          name="ddarts commands").start()

@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from ddarts import priority
 from ddarts.errors import DdartsError
 from ddarts.search.config import SearchConfig
 from ddarts.search.control import SearchControl
@@ -49,10 +50,41 @@ class SearchProcessError(DdartsError):
         self.details = details
 
 
+class SearchChild:
+    """A started child process, waiting for its request: `SearchChild.start()` ahead of time (while a form is
+    filled in) hides its start-up, torch's imports, from the person who clicks Start."""
+
+    def __init__(self, niceness: int = 0) -> None:
+        self.errors = tempfile.TemporaryFile()
+        self.popen = subprocess.Popen(
+            [sys.executable, "-m", CHILD_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self.errors, env=_child_environment(), cwd=os.getcwd(),
+            creationflags=priority.creation_flags(niceness),
+        )
+        priority.lower(self.popen.pid, niceness)
+
+    @classmethod
+    def start(cls, niceness: int = 0) -> "SearchChild":
+        """`niceness` > 0: below normal priority (ddarts.priority), as the desktop app runs its searches."""
+        return cls(niceness)
+
+    @property
+    def alive(self) -> bool:
+        return self.popen.poll() is None
+
+    def close(self) -> None:
+        """End the child (SIGTERM, then a kill after TERMINATE_WAIT_S) and free its pipes and error file."""
+        _end(self.popen)
+        self.errors.close()
+
+
 def process_search(config: SearchConfig | None, run_dir: str | os.PathLike, *, control: SearchControl,
-                   resume: bool = False, reserve_cores: int = 1) -> Iterator[Event]:
+                   resume: bool = False, reserve_cores: int = 1, child: SearchChild | None = None,
+                   niceness: int = 0) -> Iterator[Event]:
     """`recorded_search(config, run_dir, control=control, resume=resume)` run by a child Python process.
 
+    `child` is one started ahead (it is used if still alive, and ended with the search); else one starts here,
+    at `niceness` (see `SearchChild.start`).
     Pause, resume and stop on `control` reach the child within CONTROL_POLL_S. Closing the generator early
     ends the child: SIGTERM (it stops after the current step), then a kill after TERMINATE_WAIT_S; the run
     folder survives either (a later resume recovers it). Raises SearchProcessError when the search raised
@@ -60,32 +92,32 @@ def process_search(config: SearchConfig | None, run_dir: str | os.PathLike, *, c
     """
     request = {"config": None if config is None else config.to_dict(), "run_dir": str(run_dir),
                "resume": resume, "reserve_cores": reserve_cores}
-    with tempfile.TemporaryFile() as errors:
-        child = subprocess.Popen(
-            [sys.executable, "-m", CHILD_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors,
-            env=_child_environment(), cwd=os.getcwd(),
-        )
-        done = threading.Event()
-        try:
-            _send(child.stdin, json.dumps(request))
-            threading.Thread(target=_forward_control, args=(control, child.stdin, done), daemon=True,
-                             name="ddarts search control").start()
-            ended = False
-            assert child.stdout is not None
-            for line in child.stdout:
-                event = _decode(line)
-                ended = ended or isinstance(event, ENDINGS)
-                yield event
-            code = child.wait()
-            if not ended:
-                raise SearchProcessError(
-                    f"the search process ended without finishing, stopping or failing (exit code {code})",
-                    _tail(errors))
-        except _ChildRaised as raised:
-            raise SearchProcessError(raised.message, raised.details) from None
-        finally:
-            done.set()
-            _end(child)
+    if child is None or not child.alive:
+        if child is not None:
+            child.close()
+        child = SearchChild.start(niceness)
+    done = threading.Event()
+    try:
+        popen = child.popen
+        _send(popen.stdin, json.dumps(request))
+        threading.Thread(target=_forward_control, args=(control, popen.stdin, done), daemon=True,
+                         name="ddarts search control").start()
+        ended = False
+        assert popen.stdout is not None
+        for line in popen.stdout:
+            event = _decode(line)
+            ended = ended or isinstance(event, ENDINGS)
+            yield event
+        code = popen.wait()
+        if not ended:
+            raise SearchProcessError(
+                f"the search process ended without finishing, stopping or failing (exit code {code})",
+                _tail(child.errors))
+    except _ChildRaised as raised:
+        raise SearchProcessError(raised.message, raised.details) from None
+    finally:
+        done.set()
+        child.close()
 
 
 class _ChildRaised(Exception):

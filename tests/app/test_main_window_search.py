@@ -44,8 +44,15 @@ def test_search_from_the_form_pauses_resumes_and_draws(qtbot, window, tmp_path, 
         paused_at_start.append(window.runner.is_paused)
 
     window.runner.started.connect(pause_as_soon_as_started)
-    QTimer.singleShot(0, form.start_button.click)
+    ready_while_the_form_is_open = []
+
+    def click_start() -> None:
+        ready_while_the_form_is_open.append(window.session.process_ready)
+        form.start_button.click()
+
+    QTimer.singleShot(0, click_start)
     window.new_search()  # runs the dialog; the click above accepts it
+    assert ready_while_the_form_is_open == [True] and not window.session.process_ready  # the search took it
     assert window.runner.is_running and paused_at_start == [True]
     assert window.act_pause.isChecked() and window.act_pause.text() == "&Resume"
     assert not window.act_new.isEnabled() and window.act_stop.isEnabled()

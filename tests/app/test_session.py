@@ -1,4 +1,5 @@
-"""RunSession: a followed run folder polled as another process writes it, and when a run counts as resumable."""
+"""RunSession: a followed run folder polled as another process writes it, when a run counts as resumable, and
+the search process started ahead."""
 
 from __future__ import annotations
 
@@ -105,3 +106,10 @@ def test_timer_polls_read_the_folder_off_the_gui_thread(qtbot, session, tmp_path
         assert len(threads) == 1  # nothing is read once the folder is no longer followed
     finally:
         writer.close()
+
+
+def test_a_search_process_started_ahead_and_not_taken_ends_with_the_block(session):
+    with session.process_ahead():  # the search form is open
+        assert session.process_ready
+        spare = session._spare
+    assert not session.process_ready and not spare.alive  # the form was cancelled: nothing left running

@@ -122,7 +122,7 @@ def test_render_cell_to_svg(genotype):
 
 @needs_engine
 def test_render_network_to_svg(genotype):
-    text = svg_text(render(network_dot(genotype)))
+    text = svg_text(render(network_dot(genotype), niceness=5))  # as the app renders: below normal priority
     assert "reduction" in text and "cell 3" in text and "stem" in text
 
 
@@ -143,6 +143,14 @@ def test_find_dot_prefers_dot_on_path(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ.get("PATH", ""))
     assert find_dot() == [str(fake)]
     assert render("digraph {}", fmt="png") == b"<svg>-Tpng</svg>"
+
+
+@pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX priorities")
+def test_a_render_below_normal_priority_runs_the_engine_lowered(tmp_path, monkeypatch):
+    write_script(tmp_path, "dot", 'cat >/dev/null; printf "<svg>%s</svg>" "$(nice)"')  # `nice` prints its niceness
+    monkeypatch.setenv("PATH", str(tmp_path) + os.pathsep + os.environ.get("PATH", ""))
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert render("digraph {}", niceness=4) == f"<svg>{min(19, mine + 4)}</svg>".encode()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="uses a shell script as a fake engine")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from ddarts.runs import RunReader, process
 from ddarts.runs.child import follow_commands
-from ddarts.runs.process import SearchProcessError, process_search
+from ddarts.runs.process import SearchChild, SearchProcessError, process_search
 from ddarts.runtime.lock import RunLock
 from ddarts.search import SearchConfig, SearchControl
 from ddarts.search.events import AlphaSnapshot, CheckpointSaved, Finished, RunStarted, StateChanged, Stopped
@@ -35,7 +37,9 @@ def test_pause_stop_and_resume_reach_the_child_and_the_folder_matches_the_events
     first = RunReader(run).read_all()
     assert first.status == "stopped" and first.step == 1
 
-    resumed = list(process_search(None, run, control=SearchControl(), resume=True))
+    dead = SearchChild.start()
+    dead.close()  # a child started ahead that died meanwhile: the search starts another
+    resumed = list(process_search(None, run, control=SearchControl(), resume=True, child=dead))
     assert isinstance(resumed[0], type(seen[0])) and any(isinstance(e, RunStarted) and e.resumed for e in resumed)
     assert isinstance(resumed[-1], Finished) and resumed[-1].step == 3
     state = RunReader(run).read_all()
@@ -45,13 +49,18 @@ def test_pause_stop_and_resume_reach_the_child_and_the_folder_matches_the_events
     np.testing.assert_array_equal(state.alphas[2], last.alphas)  # the events carry what the folder holds
 
 
-def test_bad_input_in_the_child_is_a_plain_error_and_the_folder_is_untouched(tmp_path):
+def test_bad_input_in_a_child_started_ahead_is_a_plain_error_and_the_folder_is_untouched(tmp_path, monkeypatch):
     run = tmp_path / "taken"
     run.mkdir()
     (run / "notes.txt").write_text("someone else's")
+    ahead = SearchChild.start(niceness=3)  # started ahead, below normal priority, as the app does
+    if hasattr(os, "getpriority"):
+        assert os.getpriority(os.PRIO_PROCESS, ahead.popen.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 3)
+    monkeypatch.setattr(SearchChild, "start", classmethod(lambda cls: pytest.fail("a second child started")))
     with pytest.raises(SearchProcessError, match="already exists") as caught:
-        list(process_search(SearchConfig(**TINY), run, control=SearchControl()))
+        list(process_search(SearchConfig(**TINY), run, control=SearchControl(), child=ahead))
     assert caught.value.details == ""  # bad input, not a bug: no traceback
+    assert not ahead.alive
     assert [p.name for p in run.iterdir()] == ["notes.txt"]
 
 

@@ -133,8 +133,9 @@ class Heartbeat(QObject):
 
 
 IDLE_FUNCTIONS = {"wait", "_wait_for_tstate_lock", "select", "poll", "readline", "read", "get", "acquire", "sleep",
-                  "exec", "_recv", "recv_into", "accept", "run"}
-"""Innermost functions of a thread that is waiting, not computing (its stack says nothing about a stall)."""
+                  "exec", "_recv", "recv_into", "accept", "run", "process_search"}
+"""Innermost functions of a thread that is waiting, not computing (its stack says nothing about a stall);
+`process_search` waits in a read of the search process's pipe."""
 
 
 def _where(frame, depth: int = 3) -> str:

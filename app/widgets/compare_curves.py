@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..viewmodels.compare import COLOURS, METRICS, CompareModel
+from .axis_grid import AxisGrid
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2b2b2b")
 
@@ -38,7 +39,7 @@ class CompareCurves(QWidget):
         options.addStretch(1)
         layout.addLayout(options)
         self.plot = pg.PlotWidget()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        AxisGrid.attach(self.plot)
         self.plot.setLabel("bottom", "epoch")
         self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215),
                                           pen=pg.mkPen("#c8cdd2"))

@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..viewmodels.compare import COLOURS, CompareModel
+from .axis_grid import AxisGrid
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2b2b2b")
 
@@ -25,7 +26,7 @@ class CompareFigure(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         self.plot = pg.PlotWidget()
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        AxisGrid.attach(self.plot)
         self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215),
                                           pen=pg.mkPen("#c8cdd2"))
         layout.addWidget(self.plot, 1)

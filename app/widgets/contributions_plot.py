@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ..run_model import RunModel
+from .axis_grid import AxisGrid
 from .plot_base import PALETTE, PlotPanel, format_value
 
 LATEST_STEP, EPOCH_MEAN = "step", "epoch"
@@ -60,7 +61,7 @@ class ContributionsPlot(PlotPanel):
                                            label="mean MC", labelOpts={"position": 0.95, "color": PALETTE["red"]})
         self.mean_line.setVisible(False)
         self.lab_plot = pg.PlotWidget(title="Ablation loss L_AB = (MC − mean MC) / mean MC")
-        self.lab_plot.showGrid(x=True, y=True, alpha=0.25)
+        AxisGrid.attach(self.lab_plot)
         for side in ("left", "bottom"):
             self.lab_plot.getAxis(side).enableAutoSIPrefix(False)
         self.lab_plot.setLabel("left", "L_AB")

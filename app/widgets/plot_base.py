@@ -18,6 +18,7 @@ from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..run_model import RunModel
+from .axis_grid import AxisGrid
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2b2b2b")
 
@@ -111,7 +112,7 @@ class PlotPanel(QWidget):
         axes = {"bottom": IntegerAxis("bottom")} if integer_x else None
         self.plot = pg.PlotWidget(title=literal(title), axisItems=axes)
         self.plot.setToolTip(tooltip)
-        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        AxisGrid.attach(self.plot)  # not showGrid: see axis_grid.py
         self.plot.setMenuEnabled(True)
         for side in ("left", "bottom", "right"):
             self.plot.getAxis(side).enableAutoSIPrefix(False)  # "(x0.001)" suffixes confuse more than help

@@ -49,10 +49,15 @@ def plain(value: Any) -> Any:
     raise TypeError(f"cannot send {type(value).__name__}")
 
 
-def send(out: IO[str], record: dict[str, Any]) -> None:
-    """One record per line; NaN and infinities travel as Python's JSON writes them (the parent is Python)."""
-    out.write(json.dumps(record, default=plain) + "\n")
-    out.flush()
+def send(out: IO[str], record: dict[str, Any]) -> bool:
+    """One record per line; NaN and infinities travel as Python's JSON writes them (the parent is Python).
+    False when the parent has gone (its end of the pipe is closed)."""
+    try:
+        out.write(json.dumps(record, default=plain) + "\n")
+        out.flush()
+        return True
+    except (BrokenPipeError, ValueError):  # ValueError: written to after a failed flush closed it
+        return False
 
 
 def main() -> int:
@@ -74,7 +79,8 @@ def main() -> int:
         with StopOnSignals(control, lambda message: None, ""):
             for event in recorded_search(config, request["run_dir"], control=control,
                                          resume=bool(request.get("resume"))):
-                send(out, event_to_record(event))
+                if not send(out, event_to_record(event)):
+                    control.stop()  # nobody reads on: stop after this step, with a checkpoint
         return 0
     except DdartsError as exc:
         send(out, {"type": "error", "message": str(exc), "details": "", "input": True})

@@ -128,19 +128,19 @@ class _ChildRaised(Exception):
 
 
 def _decode(line: bytes) -> Event:
+    shown = line[:200].decode("utf-8", "replace")
     try:
         record = json.loads(line)
     except ValueError:
-        raise SearchProcessError("the search process sent a line that is not JSON", line[:200].decode(
-            "utf-8", "replace")) from None
+        raise SearchProcessError("the search process sent a line that is not JSON", shown) from None
     if not isinstance(record, dict):
-        raise SearchProcessError("the search process sent a record that is not an object", line[:200].decode())
+        raise SearchProcessError("the search process sent a record that is not an object", shown)
     if record.get("type") == "error":
         raise _ChildRaised(record)
     try:
         return record_to_event(record)
     except ValueError as exc:
-        raise SearchProcessError(f"the search process sent a malformed event: {exc}") from None
+        raise SearchProcessError(f"the search process sent a malformed event: {exc}", shown) from None
 
 
 def _send(stream: IO[bytes] | None, line: str) -> bool:

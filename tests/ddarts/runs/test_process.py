@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import os
 
 import numpy as np
 import pytest
 
 from ddarts.runs import RunReader, process
-from ddarts.runs.child import follow_commands
+from ddarts.runs.child import follow_commands, send
 from ddarts.runs.process import SearchChild, SearchProcessError, process_search
 from ddarts.runtime.lock import RunLock
 from ddarts.search import SearchConfig, SearchControl
@@ -104,3 +105,11 @@ def test_malformed_lines_from_the_child_are_errors_not_events():
         process._decode(b'{"type": "step", "epoch": "one"}\n')
     with pytest.raises(SearchProcessError, match="not an object"):
         process._decode(b"[1, 2]\n")
+
+
+def test_a_parent_that_stopped_reading_is_not_an_error_in_the_child():
+    gone = io.StringIO()
+    gone.close()  # what the child's records stream becomes once the window's end of the pipe is gone
+    assert send(gone, {"type": "state", "state": "running"}) is False  # the child then stops with a checkpoint
+    kept = io.StringIO()
+    assert send(kept, {"type": "state", "value": float("nan")}) and kept.getvalue() == '{"type": "state", "value": NaN}\n'

@@ -4,10 +4,11 @@ A search runs as a child process (`ddarts.runs.process`) that writes its run fol
 back; a worker thread here only waits on that pipe, so the search never holds this process's interpreter lock
 or imports on its time, and the GUI thread keeps answering.
 
-A followed folder is read on a worker thread (the records and α arrays a poll finds), so a long run
-or a slow disk never holds the event loop; the events are applied on the GUI thread. The session feeds either source into one `RunModel`, so the views never know which it is, and
-answers the questions that depend on the source: is a search running, can the run be resumed (a
-stopped or failed run, or a followed one whose writer went quiet without saying why: crashed).
+A followed folder is read on a worker thread (the records and α arrays a poll finds), so a long run or a
+slow disk never holds the event loop; the events are applied on the GUI thread. The session feeds either
+source into one `RunModel`, so the views never know which it is, and answers the questions that depend on the
+source: is a search running, can the run be resumed (a stopped or failed run, or a followed one whose writer
+went quiet without saying why: crashed).
 """
 
 from __future__ import annotations

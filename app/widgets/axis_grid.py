@@ -31,6 +31,8 @@ class AxisGrid(pg.GraphicsObject):
             pen.setCosmetic(True)
             pen.setWidth(0)
             self._pens.append(pen)
+        self._key: tuple | None = None
+        self._lines: list[tuple[int, QLineF]] = []
         self.setZValue(-1000)  # behind every curve and bar
         self._view.addItem(self, ignoreBounds=True)  # the grid never widens the auto range
         self._view.sigRangeChanged.connect(self._range_changed)
@@ -50,16 +52,27 @@ class AxisGrid(pg.GraphicsObject):
         return self._view.viewRect()
 
     def lines(self) -> list[tuple[int, QLineF]]:
-        """(tick level, line in view coordinates) for the two finest-but-one tick levels of each axis."""
+        """(tick level, line in view coordinates) for the two coarsest tick levels of each axis; kept while the
+        range and size stay (a curve's update repaints the grid under it too)."""
         rect = self._view.viewRect()
         size = self._view.size()
+        custom = tuple(id(getattr(self._plot.getAxis(side), "_tickLevels", None)) for side in ("bottom", "left"))
+        key = (rect.getRect(), size.width(), size.height(), custom)  # setTicks replaces the axis's tick list
+        if key != self._key:
+            self._key, self._lines = key, self._compute(rect, size)
+        return self._lines
+
+    def _compute(self, rect: QRectF, size) -> list[tuple[int, QLineF]]:
         found: list[tuple[int, QLineF]] = []
         for side, length, low, high in (("bottom", size.width(), rect.left(), rect.right()),
                                         ("left", size.height(), rect.top(), rect.bottom())):
             axis = self._plot.getAxis(side)
             if not axis.isVisible() or length <= 0 or not high > low:
                 continue
-            for level, (_spacing, values) in enumerate(axis.tickValues(low, high, length)[:2]):
+            custom = getattr(axis, "_tickLevels", None)  # set by setTicks; the axis then draws only those
+            levels = ([[value for value, _text in level] for level in custom] if custom is not None
+                      else [values for _spacing, values in axis.tickValues(low, high, length)])
+            for level, values in enumerate(levels[:2]):
                 for value in values:
                     if low <= value <= high:
                         line = (QLineF(value, rect.top(), value, rect.bottom()) if side == "bottom"

@@ -112,4 +112,5 @@ def test_a_parent_that_stopped_reading_is_not_an_error_in_the_child():
     gone.close()  # what the child's records stream becomes once the window's end of the pipe is gone
     assert send(gone, {"type": "state", "state": "running"}) is False  # the child then stops with a checkpoint
     kept = io.StringIO()
-    assert send(kept, {"type": "state", "value": float("nan")}) and kept.getvalue() == '{"type": "state", "value": NaN}\n'
+    assert send(kept, {"type": "state", "value": float("nan")})
+    assert kept.getvalue() == '{"type": "state", "value": NaN}\n'

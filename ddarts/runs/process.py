@@ -191,9 +191,11 @@ def _tail(errors: IO[bytes]) -> str:
 
 
 def _child_environment() -> dict[str, str]:
-    """This process's environment, with this copy of ddarts first on the path so the child runs the same code."""
+    """This process's environment, with this copy of ddarts first on the path so the child runs the same code
+    (and, from Python 3.11, never a `ddarts` folder in the working directory, which `-m` would put first)."""
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[2])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env["PYTHONSAFEPATH"] = "1"
     env.setdefault("PYTHONIOENCODING", "utf-8")
     return env

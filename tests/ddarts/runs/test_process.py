@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -54,6 +55,11 @@ def test_bad_input_in_a_child_started_ahead_is_a_plain_error_and_the_folder_is_u
     run = tmp_path / "taken"
     run.mkdir()
     (run / "notes.txt").write_text("someone else's")
+    decoy = tmp_path / "elsewhere" / "ddarts"
+    decoy.mkdir(parents=True)
+    (decoy / "__init__.py").write_text("raise ImportError('the child imported a ddarts from its working folder')")
+    if sys.version_info >= (3, 11):  # older Pythons have no safe path: -m puts the working folder first
+        monkeypatch.chdir(decoy.parent)
     ahead = SearchChild.start(niceness=3)  # started ahead, below normal priority, as the app does
     if hasattr(os, "getpriority"):
         assert os.getpriority(os.PRIO_PROCESS, ahead.popen.pid) == min(19, os.getpriority(os.PRIO_PROCESS, 0) + 3)

@@ -13,11 +13,11 @@ import threading
 import traceback
 from typing import IO, Any
 
-import numpy as np
 import torch
 
 from ddarts.errors import DdartsError
 from ddarts.runs.recorded import recorded_search
+from ddarts.runs.writer import json_default
 from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.runtime.threads import use_cores
 from ddarts.search.config import SearchConfig
@@ -42,18 +42,11 @@ def warm_up() -> None:
     torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
 
 
-def plain(value: Any) -> Any:
-    """Numpy scalars and arrays that slip into events travel as JSON numbers and lists."""
-    if isinstance(value, (np.generic, np.ndarray)):
-        return value.tolist()
-    raise TypeError(f"cannot send {type(value).__name__}")
-
-
 def send(out: IO[str], record: dict[str, Any]) -> bool:
     """One record per line; NaN and infinities travel as Python's JSON writes them (the parent is Python).
     False when the parent has gone (its end of the pipe is closed)."""
     try:
-        out.write(json.dumps(record, default=plain) + "\n")
+        out.write(json.dumps(record, default=json_default) + "\n")
         out.flush()
         return True
     except (BrokenPipeError, ValueError):  # ValueError: written to after a failed flush closed it

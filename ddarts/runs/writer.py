@@ -41,8 +41,9 @@ from ddarts.search.events import (
 )
 
 
-def _json_default(value: Any) -> Any:
-    """Numpy scalars and arrays that slip into events are written as plain JSON numbers and lists."""
+def json_default(value: Any) -> Any:
+    """Numpy scalars and arrays that slip into events are written as plain JSON numbers and lists (here and on
+    the search process's pipe, ddarts.runs.child)."""
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
@@ -149,7 +150,7 @@ class RunWriter:
         self._file = self._guard(path, open_for_append)
 
     def _append(self, record: dict[str, Any]) -> None:
-        data = (json.dumps(finite_json(record), default=_json_default, allow_nan=False) + "\n").encode("utf-8")
+        data = (json.dumps(finite_json(record), default=json_default, allow_nan=False) + "\n").encode("utf-8")
         handle = self._file
         assert handle is not None
 

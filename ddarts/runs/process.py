@@ -56,11 +56,15 @@ class SearchChild:
 
     def __init__(self, niceness: int = 0) -> None:
         self.errors = tempfile.TemporaryFile()
-        self.popen = subprocess.Popen(
-            [sys.executable, "-m", CHILD_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=self.errors, env=_child_environment(), cwd=os.getcwd(),
-            creationflags=priority.creation_flags(niceness),
-        )
+        try:
+            self.popen = subprocess.Popen(
+                [sys.executable, "-m", CHILD_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=self.errors, env=_child_environment(), cwd=os.getcwd(),
+                creationflags=priority.creation_flags(niceness),
+            )
+        except BaseException:
+            self.errors.close()  # no child: its error file goes too
+            raise
         priority.lower(self.popen.pid, niceness)
 
     @classmethod

@@ -30,7 +30,7 @@ def test_search_from_the_form_pauses_resumes_and_draws(qtbot, window, tmp_path, 
     run_dir = tmp_path / "digits-run"
     form = window.make_search_form()  # a child of the window, deleted by it after the dialog closes
     form.preset_combo.setCurrentIndex(form.preset_combo.findText("Quick CPU demo (digits)"))
-    for name, value in (("cells", 5), ("init_channels", 4), ("batch_size", 8), ("steps_per_epoch", 2),
+    for name, value in (("cells", 3), ("init_channels", 2), ("batch_size", 4), ("steps_per_epoch", 2),
                         ("epochs", 2), ("device", "cpu"), ("data_dir", data_dir)):
         form.set_value(name, value)
     form.set_run_dir(run_dir)
@@ -76,11 +76,11 @@ def test_search_from_the_form_pauses_resumes_and_draws(qtbot, window, tmp_path, 
     window.dominant_plot.x_mode.setCurrentIndex(1)
     assert len(window.dominant_plot.curve_data("dominant")[0]) == 2
     window.tabs.setCurrentWidget(window.contributions_plot)
-    assert len(window.contributions_plot.mc_bars.opts["height"]) == 5
+    assert len(window.contributions_plot.mc_bars.opts["height"]) == 3
     assert window.histogram.counts.sum() == 14 * 7
     assert window.heatmap.weights is not None and window.heatmap.weights.shape == (14, 7)
-    assert window.cell_list.list.count() == 5
-    assert "5 cells" in window.header.text() and "C=4" in window.header.text() and "batch 8" in window.header.text()
+    assert window.cell_list.list.count() == 3
+    assert "3 cells" in window.header.text() and "C=2" in window.header.text() and "batch 4" in window.header.text()
     assert "finished" in window.statusBar().status_label.text()
     assert window.statusBar().progress.epoch_bar.format() == "2/2"
     # the cell diagram renders (darts parse keeps two edges per node, so no cell is dead)
@@ -89,7 +89,7 @@ def test_search_from_the_form_pauses_resumes_and_draws(qtbot, window, tmp_path, 
     qtbot.waitUntil(lambda: window.cell_diagram.view.has_diagram, timeout=60_000)
     assert window.cell_diagram.current.cell == 2
     assert window.settings.recent_runs()[0] == str(run_dir.resolve())
-    assert window.settings.last_search_config()["cells"] == 5  # the next form starts from these values
+    assert window.settings.last_search_config()["cells"] == 3  # the next form starts from these values
     assert window.act_export.isEnabled() and not window.act_resume_run.isEnabled()
     window.save_genotype(tmp_path / "exported.json")
     assert json.loads((tmp_path / "exported.json").read_text())["format_version"] == 1

@@ -82,7 +82,7 @@ def test_ctrl_c_stops_after_a_step_with_a_resumable_checkpoint(tmp_path):
     run = tmp_path / "run"
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "ddarts", "search", *TINY, "--epochs", "2", "--steps-per-epoch", "3",
-           "--out", str(run)]
+           "--loss", "fair", "--out", str(run)]  # L_F: the signal is under test, at half the step cost
     proc = subprocess.Popen(cmd, env=env, stderr=subprocess.PIPE, text=True)
     metrics = run / "metrics.jsonl"
     deadline = time.time() + 120

@@ -23,12 +23,15 @@ TINY = ["--dataset", "digits", "--cells", "3", "--init-channels", "2", "--batch-
 
 @pytest.fixture(scope="module")
 def interrupted_then_resumed(tmp_path_factory):
-    """Plan 4 trials, stop one mid-run at a step boundary (what Ctrl-C does), then resume the sweep on Ray with ASHA."""
+    """Plan 4 trials, stop one mid-run at a step boundary (what Ctrl-C does), then resume the sweep on Ray with ASHA.
+
+    The trials search with L_F: what is under test is the sweep, and an L_F step costs half an L_T one."""
     root = tmp_path_factory.mktemp("sweep") / "demo"
-    assert cli.main(["sweep", *TINY, "--grid", "w_abl=0,0.5", "--seeds", "1,2", "--out", str(root), "--dry-run"]) == 0
+    assert cli.main(["sweep", *TINY, "--loss", "fair", "--grid", "w01=0,5", "--seeds", "1,2", "--out", str(root),
+                     "--dry-run"]) == 0
     plan = read_plan(root)
-    assert record_trial(plan, "w_abl=0_seed=1", stop_after_step=1) == "stopped"
-    before = [json.loads(line) for line in (root / "w_abl=0_seed=1" / "metrics.jsonl").read_text().splitlines()]
+    assert record_trial(plan, "w01=0_seed=1", stop_after_step=1) == "stopped"
+    before = [json.loads(line) for line in (root / "w01=0_seed=1" / "metrics.jsonl").read_text().splitlines()]
     stopped_at = next(r for r in before if r["type"] == "stopped")["step"]
     code = cli.main(["sweep", "--resume", str(root), "--cpus", "2", "--max-concurrent", "2", "--early-stop", "asha",
                      "--quiet"])
@@ -47,9 +50,9 @@ def test_four_trials_on_ray_resume_the_interrupted_one(interrupted_then_resumed,
     plan, code, stopped_at = interrupted_then_resumed
     assert code == 0
     rows = list(csv.DictReader((plan.root / "summary.csv").open()))
-    assert [r["trial"] for r in rows] == ["w_abl=0_seed=1", "w_abl=0_seed=2", "w_abl=0.5_seed=1", "w_abl=0.5_seed=2"]
+    assert [r["trial"] for r in rows] == ["w01=0_seed=1", "w01=0_seed=2", "w01=5_seed=1", "w01=5_seed=2"]
     assert all(r["status"] in DONE_STATUSES for r in rows)
-    records = [json.loads(line) for line in (plan.root / "w_abl=0_seed=1" / "metrics.jsonl").read_text().splitlines()]
+    records = [json.loads(line) for line in (plan.root / "w01=0_seed=1" / "metrics.jsonl").read_text().splitlines()]
     starts = [r for r in records if r["type"] == "start"]
     assert [s["resumed"] for s in starts] == [False, True] and starts[1]["start_step"] == stopped_at
     assert 0 < stopped_at < 4 and records[-1]["type"] == "finished" and records[-1]["step"] == 4
@@ -76,7 +79,7 @@ def test_resuming_a_done_sweep_runs_nothing_and_best_names_a_trial(interrupted_t
     plan, _, _ = interrupted_then_resumed
     assert cli.main(["sweep", "--resume", str(plan.root)]) == 0
     captured = capsys.readouterr()
-    assert "4 already done" in captured.err and "w_abl=0.5_seed=2" in captured.out
+    assert "4 already done" in captured.err and "w01=5_seed=2" in captured.out
     assert cli.main(["sweep", "best", str(plan.root), "--by", "val_loss"]) == 0
     out = capsys.readouterr().out
     best_name = out.split("best by val_loss: ")[1].split()[0]

@@ -18,8 +18,9 @@ from ddarts.search.events import AlphaSnapshot, CheckpointSaved, Finished, RunSt
 
 pytestmark = pytest.mark.slow  # a child process per search: scheduled first
 
+# L_F: these tests are about the process and its pipe, and an L_F step costs half an L_T one.
 TINY = dict(dataset="digits", cells=3, init_channels=2, batch_size=4, epochs=3, steps_per_epoch=1, device="cpu",
-            num_workers=0, seed=5)
+            num_workers=0, seed=5, loss="fair")
 
 
 def test_pause_stop_and_resume_reach_the_child_and_the_folder_matches_the_events(tmp_path):

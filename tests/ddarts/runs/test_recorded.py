@@ -17,8 +17,9 @@ from ddarts.search.events import CheckpointSaved, Failed, StepMetrics
 
 pytestmark = pytest.mark.slow  # many real searches, each killed and resumed: scheduled first
 
+# L_F: these tests are about the run folder, and an L_F step costs half an L_T one.
 TINY = dict(dataset="digits", cells=3, init_channels=2, batch_size=8, epochs=1, steps_per_epoch=2, device="cpu",
-            num_workers=0)
+            num_workers=0, loss="fair")
 FLAGS = [f"--{k.replace('_', '-')}={v}" for k, v in TINY.items()]
 
 

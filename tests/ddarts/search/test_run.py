@@ -88,7 +88,7 @@ def test_stop_then_resume_gives_the_same_alphas_as_an_uninterrupted_run(tmp_path
 def test_pause_blocks_between_steps_until_resumed(tmp_path):
     control = SearchControl()
     states = []
-    gen = search(SearchConfig(**{**TINY, "epochs": 1, "steps_per_epoch": 3}), control=control)
+    gen = search(SearchConfig(**{**TINY, "epochs": 1, "steps_per_epoch": 3, "loss": "fair"}), control=control)
     blocked = 0.0
     steps = []
     for event in gen:

@@ -19,6 +19,7 @@ class AccuracyPlot(PlotPanel):
         self.add_curve("val", "val (α split)", PALETTE["orange"], width=1.6)
         self.set_label("left", "top-1 accuracy (%)")
         self.plot.setYRange(0, 100, padding=0.02)
+        self.follow_in_steps()  # x only: y stays 0–100
         self.refresh()
 
     def x_label(self) -> str:

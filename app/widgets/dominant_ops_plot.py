@@ -28,6 +28,7 @@ class DominantOpsPlot(PlotPanel):
         self.set_label("left", "share of ops (%)")
         self.plot.setYRange(0, 100, padding=0.02)
         model.genotype_changed.connect(self.schedule_refresh)
+        self.follow_in_steps()  # x only: y stays 0–100
         self.refresh()
 
     def x_label(self) -> str:

@@ -28,6 +28,8 @@ class LossPlot(PlotPanel):
         for key, name, color, dash, right in CURVES:
             self.add_curve(key, name, color, dash=dash, width=1.6, view=self.right_view if right else None)
         self.set_label("left", "L_CE, L_T")
+        self.follow_in_steps()
+        self.follow_in_steps(self.right_view, axes=(False, True))  # its x follows the main view
         self.refresh()
 
     def x_label(self) -> str:

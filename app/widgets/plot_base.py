@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 
 from ..run_model import RunModel
 from .axis_grid import AxisGrid
+from .step_range import StepRange
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2b2b2b")
 
@@ -99,6 +100,7 @@ class PlotPanel(QWidget):
         self.redraws = 0
         """How many times `redraw` ran (tests check that hidden panels wait)."""
         self._curves: dict[str, pg.PlotDataItem] = {}
+        self.step_ranges: list[StepRange] = []
         self._names: dict[str, str] = {}
         self._texts: dict[str, str] = {"title": title}
         """Title and axis labels as last set: setting the same text again would still re-lay the plot out and
@@ -181,6 +183,13 @@ class PlotPanel(QWidget):
         sync()
         return view
 
+    def follow_in_steps(self, view: pg.ViewBox | None = None, axes: tuple[bool, bool] = (True, True)) -> StepRange:
+        """Auto-ranged axes of `view` (the main one by default) move in steps as data arrive (step_range.py);
+        call it once the panel has fixed the ranges it wants fixed."""
+        follower = StepRange(view if view is not None else self.plot.getViewBox(), axes)
+        self.step_ranges.append(follower)
+        return follower
+
     def curve(self, key: str) -> pg.PlotDataItem:
         return self._curves[key]
 
@@ -255,6 +264,8 @@ class PlotPanel(QWidget):
         self._version = self.model.state.version
         self.redraws += 1
         self.redraw()
+        for follower in self.step_ranges:
+            follower.follow()
         if self.empty_text.isVisible():
             self.empty_text.setPos(self.plot.getViewBox().viewRect().center())
 

@@ -49,8 +49,8 @@ class StepRange:
         self.view = view
         self.managed = [axes[i] and bool(view.state["autoRange"][i]) for i in (0, 1)]
         self.moves = 0
-        self._busy = False
         """How many times a range was set (tests check that a growing curve rarely moves it)."""
+        self._busy = False
         self._take_over()
         view.sigRangeChangedManually.connect(self._user_moved)
         view.sigStateChanged.connect(self._state_changed)

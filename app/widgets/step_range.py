@@ -3,7 +3,8 @@
 pyqtgraph's auto range fits the data on every change. In a live search every step then moves the range, and
 each move lays out both axes' tick labels again, the largest part of a plot's painting (docs/benchmarks.md).
 Here an axis follows the data only when a point falls outside the view or the data fill less than half of
-it. It then fits with headroom: x up to the next 1-2-5 value, y by a quarter of the span on each side.
+it. It then fits with headroom: x up to the next round value (and a 2 % margin), y by a quarter of the span on
+each side.
 A user's zoom or pan hands that axis to the user; pyqtgraph's "A" (auto range) button hands it back.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 
 HEADROOM = 0.25
@@ -19,21 +21,31 @@ MIN_FILL = 0.5
 """Below this share of the view, the data are refitted (a switch to per-epoch values, a new run)."""
 
 
+MANTISSAS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
+"""Round ends for the x axis: at most a third of headroom, so a finished run still fills most of its plot."""
+
+
 def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2 or 5 × 10^k at or above `value` (value > 0)."""
+    """The smallest round value (MANTISSAS × 10^k) at or above `value` (value > 0)."""
     exponent = math.floor(math.log10(value))
-    for mantissa in (1.0, 2.0, 5.0, 10.0):
+    for mantissa in MANTISSAS:
         bound = mantissa * 10.0 ** exponent
         if bound >= value * (1 - 1e-12):
             return bound
     return 10.0 ** (exponent + 1)  # pragma: no cover - the loop always returns
 
 
+EDGE = 0.02
+"""Margin at the x ends, as a share of the range, so markers on the first and last points show whole."""
+
+
 def x_range(low: float, high: float) -> tuple[float, float]:
     if high > 0 and low >= 0:
-        return low, max(nice_ceiling(high), low + 1.0)
-    span = max(high - low, 1.0)
-    return low, high + HEADROOM * span
+        top = max(nice_ceiling(high), low + 1.0)
+    else:
+        top = high + HEADROOM * max(high - low, 1.0)
+    margin = EDGE * (top - low)
+    return low - margin, top + margin
 
 
 def y_range(low: float, high: float) -> tuple[float, float]:
@@ -84,12 +96,20 @@ class StepRange:
         width in pixels: that padding changes with the range and would move it again and again)."""
         lows, highs = [], []
         for item in self.view.addedItems:  # items added with ignoreBounds are not listed here
-            if not item.isVisible() or not hasattr(item, "dataBounds"):
+            if not item.isVisible():
                 continue
-            low, high = item.dataBounds(axis)
+            if hasattr(item, "getOriginalDataset"):  # a curve clipped to the view reports only what it shows
+                values = item.getOriginalDataset()[axis]
+                finite = None if values is None else np.asarray(values, dtype=float)
+                finite = finite[np.isfinite(finite)] if finite is not None else None
+                low, high = (finite.min(), finite.max()) if finite is not None and finite.size else (None, None)
+            elif hasattr(item, "dataBounds"):
+                low, high = item.dataBounds(axis)
+            else:
+                continue
             if low is not None and high is not None:
-                lows.append(low)
-                highs.append(high)
+                lows.append(float(low))
+                highs.append(float(high))
         return (min(lows), max(highs)) if lows else None
 
     def follow(self, force: bool = False) -> None:

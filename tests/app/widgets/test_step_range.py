@@ -23,7 +23,7 @@ def _inside(view: pg.ViewBox, x: np.ndarray, y: np.ndarray) -> bool:
     return x0 <= x.min() and x.max() <= x1 and y0 <= y.min() and y.max() <= y1
 
 
-@pytest.mark.parametrize("value, bound", [(1, 1), (1.5, 2), (3, 5), (7, 10), (11, 20), (20, 20), (0.03, 0.05)])
+@pytest.mark.parametrize("value, bound", [(1, 1), (1.2, 1.5), (3, 3), (7, 8), (11, 15), (21, 30), (0.035, 0.04)])
 def test_nice_ceiling(value, bound):
     assert nice_ceiling(value) == pytest.approx(bound)
 
@@ -32,6 +32,7 @@ def test_a_growing_curve_stays_in_view_and_rarely_moves_the_range(plot):
     view = plot.getViewBox()
     follower = StepRange(view)
     curve = plot.plot([], [])
+    curve.setClipToView(True)  # as the panels' curves: they then report only the part in view
     rng = np.random.default_rng(0)
     loss = 4.6 * np.exp(-np.arange(300) / 80) + 0.1 * rng.random(300)  # a falling, noisy search loss
     for n in range(1, 301):
@@ -65,4 +66,4 @@ def test_a_range_the_panel_fixed_is_left_alone(plot):
     plot.plot([1.0, 50.0], [10.0, 20.0])
     follower.follow()
     assert follower.managed == [True, False] and view.viewRange()[1] == pytest.approx([0, 100])
-    assert view.viewRange()[0] == pytest.approx([1.0, 50.0])
+    assert view.viewRange()[0] == pytest.approx([1.0 - 0.98, 50.0 + 0.98])  # to 50, with a 2 % margin

@@ -19,24 +19,16 @@ HEADROOM = 0.25
 """Fraction of the data's span added on each side of a y range."""
 MIN_FILL = 0.5
 """Below this share of the view, the data are refitted (a switch to per-epoch values, a new run)."""
-
-
 MANTISSAS = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)
 """Round ends for the x axis: at most a third of headroom, so a finished run still fills most of its plot."""
+EDGE = 0.02
+"""Margin at the x ends, as a share of the range, so markers on the first and last points show whole."""
 
 
 def nice_ceiling(value: float) -> float:
     """The smallest round value (MANTISSAS × 10^k) at or above `value` (value > 0)."""
-    exponent = math.floor(math.log10(value))
-    for mantissa in MANTISSAS:
-        bound = mantissa * 10.0 ** exponent
-        if bound >= value * (1 - 1e-12):
-            return bound
-    return 10.0 ** (exponent + 1)  # pragma: no cover - the loop always returns
-
-
-EDGE = 0.02
-"""Margin at the x ends, as a share of the range, so markers on the first and last points show whole."""
+    scale = 10.0 ** math.floor(math.log10(value))
+    return next(m * scale for m in MANTISSAS if m * scale >= value * (1 - 1e-12))  # 10 × scale always qualifies
 
 
 def x_range(low: float, high: float) -> tuple[float, float]:
@@ -100,9 +92,9 @@ class StepRange:
                 continue
             if hasattr(item, "getOriginalDataset"):  # a curve clipped to the view reports only what it shows
                 values = item.getOriginalDataset()[axis]
-                finite = None if values is None else np.asarray(values, dtype=float)
-                finite = finite[np.isfinite(finite)] if finite is not None else None
-                low, high = (finite.min(), finite.max()) if finite is not None and finite.size else (None, None)
+                data = np.asarray(values if values is not None else (), dtype=float)
+                data = data[np.isfinite(data)]
+                low, high = (data.min(), data.max()) if data.size else (None, None)
             elif hasattr(item, "dataBounds"):
                 low, high = item.dataBounds(axis)
             else:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ..run_model import RunModel
 from .axis_grid import AxisGrid
+from .label_width import elastic
 from .plot_base import PALETTE, PlotPanel, format_value
 
 LATEST_STEP, EPOCH_MEAN = "step", "epoch"
@@ -45,7 +46,7 @@ class ContributionsPlot(PlotPanel):
         self.mode.currentIndexChanged.connect(lambda _i: self.refresh())
         self.options.addWidget(self.mode)
         self.options.addStretch(1)
-        self.mean_label = QLabel("")
+        self.mean_label = elastic(QLabel(""))
         self.mean_label.setObjectName("meanMc")
         self.mean_label.setTextFormat(Qt.TextFormat.PlainText)
         self.options.addWidget(self.mean_label)

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QComboBox, QGraphicsItem, QHBoxLayout, QLabel, QVB
 
 from ..run_model import RunModel
 from .axis_grid import AxisGrid
+from .label_width import elastic
 from .step_range import StepRange
 
 pg.setConfigOptions(antialias=True, background="w", foreground="#2b2b2b")
@@ -122,7 +123,7 @@ class PlotPanel(QWidget):
         self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="9pt", brush=pg.mkBrush(255, 255, 255, 215),
                                           pen=pg.mkPen("#c8cdd2"))
         layout.addWidget(self.plot, 1)
-        self.readout = QLabel(" ")
+        self.readout = elastic(QLabel(" "))
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         self.readout.setObjectName("hoverReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

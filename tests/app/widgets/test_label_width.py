@@ -1,0 +1,38 @@
+"""Labels with live text: a longer text never raises the minimum width of what holds them (the window)."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from app.run_model import RunModel
+from app.widgets.contributions_plot import ContributionsPlot
+from app.widgets.label_width import elastic
+from app.widgets.loss_plot import LossPlot
+
+LONG = "mean MC = 1.234e-05  ⚠ near 0: L_AB divides by it, so |L_AB| reaches 8.100e+04 " * 4
+
+
+def test_an_elastic_label_still_asks_for_its_text_but_can_be_squeezed(qtbot):
+    holder = QWidget()
+    qtbot.addWidget(holder)
+    row = QHBoxLayout(holder)
+    plain, live = QLabel("short"), elastic(QLabel("short"))
+    row.addWidget(live)
+    live.setText(LONG)
+    assert holder.minimumSizeHint().width() < 50
+    assert live.sizeHint().width() > plain.sizeHint().width() * 10  # given room, it shows the whole text
+    plain.setText(LONG)
+    assert plain.minimumSizeHint().width() > 1000  # what a plain label would have demanded
+
+
+def test_long_live_texts_leave_the_panels_minimum_width_alone(qtbot):
+    model = RunModel()
+    loss, contributions = LossPlot(model), ContributionsPlot(model)
+    for widget in (loss, contributions):
+        qtbot.addWidget(widget)
+    before = [w.minimumSizeHint().width() for w in (loss, contributions)]
+    loss.readout.setText(LONG)
+    contributions.readout.setText(LONG)
+    contributions.mean_label.setText(LONG)
+    after = [w.minimumSizeHint().width() for w in (loss, contributions)]
+    assert after == before

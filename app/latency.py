@@ -312,7 +312,7 @@ def benchmark(config: SearchConfig, pause_ms: int = 250, limit_ms: float = STALL
             outcome.append(error)
             app.quit()
 
-        sampler = StallSampler(beat)
+        sampler = StallSampler(beat, after_ms=min(60.0, 0.6 * limit_ms))  # --stall-ms 30 gets stacks too
         beat.start()
         sampler.start()
         run_script(scenario(window, beat, config, work, pause_ms), done)

@@ -113,6 +113,7 @@ class ContributionsPlot(PlotPanel):
                               else "Contributions appear after the first step")
             self.mean_line.setVisible(False)
             self.mean_label.setText("")
+            self.mean_label.setToolTip("")
             return
         self.show_message("")
         x = np.arange(len(mc), dtype=float)
@@ -139,6 +140,7 @@ class ContributionsPlot(PlotPanel):
             text += (f"  ⚠ near 0: L_AB divides by it, so |L_AB| reaches {format_value(blow_up)}"
                      if np.isfinite(blow_up) else "  ⚠ exactly 0: L_AB is set to 0")
         self.mean_label.setText(text)
+        self.mean_label.setToolTip(text)  # whole, where a narrow window cuts the label
         self.mean_label.setStyleSheet(f"color: {PALETTE['red'] if blow_up is not None else '#55616d'};"
                                       f"{' font-weight: 600;' if blow_up is not None else ''}")
 

@@ -17,6 +17,7 @@ def test_an_elastic_label_still_asks_for_its_text_but_can_be_squeezed(qtbot):
     qtbot.addWidget(holder)
     row = QHBoxLayout(holder)
     plain, live = QLabel("short"), elastic(QLabel("short"))
+    qtbot.addWidget(plain)
     row.addWidget(live)
     live.setText(LONG)
     assert holder.minimumSizeHint().width() < 50

@@ -89,6 +89,7 @@ def test_contributions_show_mean_mc_and_mark_when_it_blows_l_ab_up(qtbot, make_r
     model.apply([replace(last, step=last.step + 1, mc=(0.5, -0.45, 0.02, -0.05), l_ab=(99.0, -91.0, 3.0, -11.0))])
     model.flush()
     assert plot.unstable and "⚠ near 0" in plot.mean_label.text() and "99.0000" in plot.mean_label.text()
+    assert plot.mean_label.toolTip() == plot.mean_label.text()  # whole where the label is cut
 
 
 def test_time_axes_tick_whole_steps_and_epochs(qtbot, make_run):

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from ..graphviz_render import GraphvizRenderer, RendererOwner, describe_error
 from ..run_model import RunModel
 from ..viewmodels.cell_view import CellView, cell_header, cell_view, dead_cell_message
+from .label_width import elastic
 from .svg_view import SvgView
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS
@@ -52,7 +53,7 @@ class CellDiagram(RendererOwner, QWidget):
         self._renderer.rendered.connect(self._on_rendered)
         self._renderer.failed.connect(self._on_render_failed)
 
-        self.header = QLabel("Cell")
+        self.header = elastic(QLabel("Cell"))  # live text: never widens the dock
         self.header.setObjectName("cellDiagramHeader")
         self.header.setStyleSheet("font-weight: 600; color: #1f3b57; padding: 2px 0;")
         self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QVBoxLayout, QWidget
 from ..graphviz_render import GraphvizRenderer, RendererOwner, describe_error
 from ..run_model import RunModel
 from ..viewmodels.cell_view import network_caption, network_header, per_cell
+from .label_width import elastic
 from .svg_view import SvgView
 from ddarts.errors import DdartsError
 from ddarts.genotype.core import PARSE_METHODS, Genotype
@@ -65,7 +66,7 @@ class NetworkOverview(RendererOwner, QWidget):
         self._renderer.rendered.connect(self._on_rendered)
         self._renderer.failed.connect(self._on_render_failed)
 
-        self.header = QLabel("Network")
+        self.header = elastic(QLabel("Network"))  # live text: never widens the dock
         self.header.setObjectName("networkOverviewHeader")
         self.header.setStyleSheet("font-weight: 600; color: #1f3b57; padding: 2px 0;")
         self.view = SvgView()

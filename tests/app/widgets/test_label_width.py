@@ -5,9 +5,11 @@ from __future__ import annotations
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from app.run_model import RunModel
+from app.widgets.cell_diagram import CellDiagram
 from app.widgets.contributions_plot import ContributionsPlot
 from app.widgets.label_width import elastic
 from app.widgets.loss_plot import LossPlot
+from app.widgets.network_overview import NetworkOverview
 
 LONG = "mean MC = 1.234e-05  ⚠ near 0: L_AB divides by it, so |L_AB| reaches 8.100e+04 " * 4
 
@@ -37,3 +39,15 @@ def test_long_live_texts_leave_the_panels_minimum_width_alone(qtbot):
     contributions.mean_label.setText(LONG)
     after = [w.minimumSizeHint().width() for w in (loss, contributions)]
     assert after == before
+
+
+def test_the_diagram_headers_leave_the_docks_minimum_width_alone(qtbot):
+    model = RunModel()
+    never = lambda dot: ""  # noqa: E731 - no run, nothing is rendered
+    diagram, network = CellDiagram(model, render_fn=never), NetworkOverview(model, render_fn=never)
+    for widget in (diagram, network):
+        qtbot.addWidget(widget)
+    before = [w.minimumSizeHint().width() for w in (diagram, network)]
+    diagram.header.setText(LONG)
+    network.header.setText(LONG)
+    assert [w.minimumSizeHint().width() for w in (diagram, network)] == before

@@ -31,6 +31,8 @@ from ddarts.search import SearchConfig
 
 BEAT_MS = 5
 STALL_MS = 100.0
+SAMPLE_AFTER_MS = 60.0
+"""A late beat gets its stacks sampled from here on, or from 60% of a lower stall limit."""
 
 
 @dataclass
@@ -152,7 +154,7 @@ class StallSampler(threading.Thread):
     """Looks at every thread's stack once a beat is late: where the GUI thread is, and which other threads of
     the window's process run Python then (they hold the interpreter lock the GUI thread needs)."""
 
-    def __init__(self, beat: Heartbeat, after_ms: float = 60.0, every_s: float = 0.01):
+    def __init__(self, beat: Heartbeat, after_ms: float = SAMPLE_AFTER_MS, every_s: float = 0.01):
         super().__init__(name="latency sampler", daemon=True)
         self.beat, self.after_s, self.every_s = beat, after_ms / 1000.0, every_s
         self.gui_ident = threading.main_thread().ident
@@ -312,7 +314,7 @@ def benchmark(config: SearchConfig, pause_ms: int = 250, limit_ms: float = STALL
             outcome.append(error)
             app.quit()
 
-        sampler = StallSampler(beat, after_ms=min(60.0, 0.6 * limit_ms))  # --stall-ms 30 gets stacks too
+        sampler = StallSampler(beat, after_ms=min(SAMPLE_AFTER_MS, 0.6 * limit_ms))  # --stall-ms 30 gets stacks too
         beat.start()
         sampler.start()
         run_script(scenario(window, beat, config, work, pause_ms), done)

@@ -50,9 +50,6 @@ class ContributionsPlot(PlotPanel):
         self.mean_label.setObjectName("meanMc")
         self.mean_label.setTextFormat(Qt.TextFormat.PlainText)
         self.options.addWidget(self.mean_label)
-        note = QLabel("orange bar: the selected cell")
-        note.setStyleSheet(f"color: {PALETTE['orange']};")
-        self.options.addWidget(note)
         self.legend.setVisible(False)
         self.set_label("left", "MC")
         self.mc_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=PALETTE["teal"], pen=None)
@@ -66,7 +63,7 @@ class ContributionsPlot(PlotPanel):
         for side in ("left", "bottom"):
             self.lab_plot.getAxis(side).enableAutoSIPrefix(False)
         self.lab_plot.setLabel("left", "L_AB")
-        self.lab_plot.setLabel("bottom", "cell (R = reduction)")
+        self.lab_plot.setLabel("bottom", "cell (R = reduction; orange bar = the selected cell)")
         self.lab_plot.setXLink(self.plot)
         self.lab_plot.addLine(y=0, pen=pg.mkPen("#555", width=1))
         self.lab_bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=PALETTE["purple"], pen=None)

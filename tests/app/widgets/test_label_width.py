@@ -51,3 +51,15 @@ def test_the_diagram_headers_leave_the_docks_minimum_width_alone(qtbot):
     diagram.header.setText(LONG)
     network.header.setText(LONG)
     assert [w.minimumSizeHint().width() for w in (diagram, network)] == before
+
+
+def test_in_a_narrow_panel_the_mean_mc_warning_has_the_options_row_to_itself(qtbot):
+    plot = ContributionsPlot(RunModel())
+    qtbot.addWidget(plot)
+    plot.mean_label.setText(LONG)
+    plot.resize(560, 520)
+    plot.show()
+    qtbot.waitExposed(plot)
+    beside = plot.mode.geometry().right()  # nothing but the values combo comes before it
+    assert plot.mean_label.width() >= plot.options.geometry().right() - beside - 20
+    assert "orange bar = the selected cell" in plot.lab_plot.getAxis("bottom").labelText  # the hint moved here

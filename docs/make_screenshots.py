@@ -83,6 +83,9 @@ def main() -> int:
         window.grab().save(str(OUT / "main_window.png"))
         print("main window captured during the search at step", window.model.state.step,
               "dominant share", window.header.overview.text())
+        window.tabs.setCurrentWidget(window.contributions_plot)
+        pump(0.5)
+        window.contributions_plot.grab().save(str(OUT / "contributions.png"))
     finally:
         window.stop_search()
         wait_for(lambda: not window.runner.is_running, 600, "the search to stop")

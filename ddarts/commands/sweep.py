@@ -36,6 +36,8 @@ from ddarts.sweep.summary import RANKINGS, best, format_table, write_summary
 ACTIONS = ("best",)
 MIN_DERIVE_CELLS = 5
 """Algorithm 1 grows deeper networks only from genotypes of at least 5 searched cells."""
+RAY_DEFAULTS = RayOptions()
+"""The Ray options' defaults live in `RayOptions`; the command line offers them."""
 STOP_MESSAGE = "Stopping every trial after its current step, with a checkpoint (Ctrl-C again to abort now)..."
 
 
@@ -66,16 +68,20 @@ def register(sub: argparse._SubParsersAction) -> None:
                                              "be on storage every node reads. Default: a local Ray for the sweep")
     ray_group.add_argument("--cpus", type=int, help="CPUs of the local Ray (default: all)")
     ray_group.add_argument("--gpus", type=int, help="GPUs of the local Ray (default: all)")
-    ray_group.add_argument("--cpus-per-trial", type=float, default=1.0, help="CPUs per trial; also its torch "
-                                                                             "threads (default 1)")
-    ray_group.add_argument("--gpus-per-trial", type=float, default=0.0, help="GPUs per trial, fractions allowed "
-                                                                             "(0.5: two trials per card; default 0)")
+    ray_group.add_argument("--cpus-per-trial", type=float, default=RAY_DEFAULTS.cpus_per_trial,
+                           help=f"CPUs per trial; also its torch threads (default {RAY_DEFAULTS.cpus_per_trial:g})")
+    ray_group.add_argument("--gpus-per-trial", type=float, default=RAY_DEFAULTS.gpus_per_trial,
+                           help="GPUs per trial, fractions allowed (0.5: two trials per card; "
+                                f"default {RAY_DEFAULTS.gpus_per_trial:g})")
     ray_group.add_argument("--max-concurrent", type=int, help="at most this many trials at once")
-    ray_group.add_argument("--early-stop", choices=EARLY_STOPS, default="none",
-                           help="asha: end trials whose per-epoch --metric falls behind (default none)")
-    ray_group.add_argument("--metric", choices=tuple(METRICS), default="val_acc", help="what ASHA compares")
-    ray_group.add_argument("--grace-epochs", type=int, default=1, help="ASHA: epochs before a trial can be ended")
-    ray_group.add_argument("--reduction-factor", type=int, default=2, help="ASHA: keep 1/N at each rung")
+    ray_group.add_argument("--early-stop", choices=EARLY_STOPS, default=RAY_DEFAULTS.early_stop,
+                           help="asha: end trials whose per-epoch --metric falls behind "
+                                f"(default {RAY_DEFAULTS.early_stop})")
+    ray_group.add_argument("--metric", choices=tuple(METRICS), default=RAY_DEFAULTS.metric, help="what ASHA compares")
+    ray_group.add_argument("--grace-epochs", type=int, default=RAY_DEFAULTS.grace_epochs,
+                           help="ASHA: epochs before a trial can be ended")
+    ray_group.add_argument("--reduction-factor", type=int, default=RAY_DEFAULTS.reduction_factor,
+                           help="ASHA: keep 1/N at each rung")
     _add_search_options(parser)
     parser.set_defaults(func=run)
 

@@ -13,10 +13,11 @@ import pytest
 from recorded_sweep import record_trial, synthetic_sweep
 
 from ddarts import cli
-from ddarts.commands.sweep import STOP_MESSAGE, _StopFlag
+from ddarts.commands.sweep import STOP_MESSAGE, _ray_options, _StopFlag
 from ddarts.genotype.files import load_genotype
 from ddarts.runtime.interrupts import StopOnSignals
 from ddarts.sweep import DONE_STATUSES, load_runs, read_plan
+from ddarts.sweep.options import RayOptions
 from ddarts.sweep.plan import EARLY_STOP_FILE, STOP_FILE
 
 pytestmark = pytest.mark.slow  # a Ray cluster for the module: scheduled first
@@ -69,7 +70,7 @@ def test_four_trials_on_ray_resume_the_interrupted_one(interrupted_then_resumed,
         assert load_genotype(row["genotype"], require_buildable=False).n_cells == 3
 
 
-def asha_first_rung(reports: list[tuple[str, int]], value: dict[str, float], reduction_factor: int = 2) -> set[str]:
+def asha_first_rung(reports: list[tuple[str, int]], value: dict[str, float], reduction_factor: int) -> set[str]:
     """ASHA's rule at its first rung (epoch 1), replayed in report order: a trial ends when its value is below the
     (1 - 1/rf) quantile of the values recorded there before it. Which trials that is depends on the order, so the
     test predicts from the order the driver printed rather than from the values alone."""
@@ -86,9 +87,9 @@ def asha_first_rung(reports: list[tuple[str, int]], value: dict[str, float], red
 
 def test_asha_replay_ends_exactly_the_trials_behind_those_before_them():
     value = {"a": 0.0, "b": 0.0, "c": 0.125, "d": 0.125}
-    assert asha_first_rung([("a", 1), ("b", 1), ("c", 1), ("d", 1)], value) == set()  # rising: nobody behind
-    assert asha_first_rung([("c", 1), ("a", 1), ("d", 1), ("b", 1), ("c", 2)], value) == {"a", "b"}
-    assert asha_first_rung([("a", 1), ("c", 1), ("b", 1)], value) == {"b"}  # below the median of 0 and 0.125
+    assert asha_first_rung([("a", 1), ("b", 1), ("c", 1), ("d", 1)], value, 2) == set()  # rising: nobody behind
+    assert asha_first_rung([("c", 1), ("a", 1), ("d", 1), ("b", 1), ("c", 2)], value, 2) == {"a", "b"}
+    assert asha_first_rung([("a", 1), ("c", 1), ("b", 1)], value, 2) == {"b"}  # below the median of 0 and 0.125
 
 
 def test_asha_ends_trials_that_fall_behind_and_marks_them(interrupted_then_resumed):
@@ -97,7 +98,8 @@ def test_asha_ends_trials_that_fall_behind_and_marks_them(interrupted_then_resum
     first_epoch = {e.name: e.epoch_series("val_acc")[0] for e in runs.entries}
     ended = [e for e in runs.entries if e.status == "early_stopped"]
     assert {name for name, _ in reports} == set(first_epoch), reports
-    assert {e.name for e in ended} == asha_first_rung(reports, first_epoch), (reports, first_epoch)
+    predicted = asha_first_rung(reports, first_epoch, RayOptions().reduction_factor)  # the fixture's default
+    assert {e.name for e in ended} == predicted, (reports, first_epoch)
     for entry in ended:
         marker = json.loads((entry.run_dir / EARLY_STOP_FILE).read_text())
         assert marker["reason"] == "asha" and marker["epoch"] == 1 and marker["metric"] == "val_acc"
@@ -172,3 +174,8 @@ def test_best_without_a_genotype_says_so(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("best by val_acc: w01=0 (best_val_acc 60.00%; finished; w01=0)")
     assert "no genotype yet" in out
+
+
+def test_the_command_line_offers_the_ray_options_defaults():
+    args = cli.build_parser().parse_args(["sweep", "--grid", "w01=0,5"])
+    assert _ray_options(args) == RayOptions()
